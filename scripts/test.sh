@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole suite: lint, migrations check, then pytest on SQLite and on a real PostgreSQL
+# server started here on loopback (and stopped, even when a step fails).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+export PYTHONUNBUFFERED=1
+
+bash scripts/system-packages.sh || { echo "could not install the system packages"; exit 1; }
+
+status=0
+step() {
+  echo "== $*"
+  "$@" || status=1
+}
+
+step $BIN/ruff check .
+step $BIN/ruff format --check .
+step $BIN/python manage.py makemigrations --check --dry-run
+
+echo "== pytest on SQLite"
+DATABASE_URL= $BIN/pytest "$@" || status=1
+
+pgdir=$(mktemp -d /tmp/switchboard-pg.XXXXXX)
+trap 'bash scripts/pg.sh stop "$pgdir"' EXIT
+if url=$(bash scripts/pg.sh start "$pgdir"); then
+  echo "== pytest on PostgreSQL ($url)"
+  DATABASE_URL=$url $BIN/pytest "$@" || status=1
+else
+  echo "PostgreSQL did not start:"; cat "$pgdir"/*.log; status=1
+fi
+
+if [ $status -eq 0 ]; then echo "== all checks passed"; else echo "== some checks FAILED"; fi
+exit $status

@@ -1,0 +1,195 @@
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from switchboard.accounts import services
+from switchboard.accounts.models import ALL_ROLES, MANAGER_ROLES, Membership, Organization, Role
+from switchboard.accounts.scoping import OrgScopedMixin
+from switchboard.accounts.selectors import membership_for, memberships_list, organizations_for_user
+from switchboard.common.errors import InvalidInput
+
+
+class UserSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    email = serializers.EmailField()
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["slug", "name", "timezone", "default_staff_capacity", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class OrganizationCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=60, required=False, allow_blank=True)
+    timezone = serializers.CharField(max_length=64, default="UTC")
+
+
+class OrganizationUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    timezone = serializers.CharField(max_length=64, required=False)
+    default_staff_capacity = serializers.IntegerField(min_value=0, max_value=100, required=False)
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    user = UserSummarySerializer()
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "role", "is_active", "created_at"]
+
+
+class MemberInviteSerializer(serializers.Serializer):
+    username = serializers.RegexField(r"^[\w.@+-]{1,150}$")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    role = serializers.ChoiceField(choices=Role.choices)
+    password = serializers.CharField(required=False, write_only=True, min_length=8)
+
+
+class MemberInvitedSerializer(MembershipSerializer):
+    temporary_password = serializers.CharField(allow_null=True)
+
+    class Meta(MembershipSerializer.Meta):
+        fields = [*MembershipSerializer.Meta.fields, "temporary_password"]
+
+
+class MemberRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"})
+    name = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token (shown once)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={201: inline_serializer("Token", {"token": serializers.CharField()})},
+    )
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
+        if getattr(request, "axes_locked_out", False):
+            return Response(
+                {"detail": "Too many failed login attempts; try again later."},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+        if user is None:
+            return Response(
+                {"detail": "Unable to log in with the given credentials."},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        _, key = services.api_token_issue(user=user, name=data.validated_data["name"])
+        return Response({"token": key}, status=status.HTTP_201_CREATED)
+
+
+class OrganizationViewSet(viewsets.ViewSet):
+    """Organisations the caller belongs to. Creating one makes the caller its owner."""
+
+    lookup_url_kwarg = "org_slug"
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if "org_slug" in kwargs:
+            self.membership = membership_for(request.user, kwargs["org_slug"])
+
+    @extend_schema(responses=OrganizationSerializer(many=True))
+    def list(self, request):
+        orgs = organizations_for_user(request.user).order_by("name")
+        return Response(OrganizationSerializer(orgs, many=True).data)
+
+    @extend_schema(request=OrganizationCreateSerializer, responses={201: OrganizationSerializer})
+    def create(self, request):
+        data = OrganizationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        org = services.organization_create(
+            **data.validated_data, owner=request.user, acting_user=request.user
+        )
+        return Response(OrganizationSerializer(org).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=OrganizationSerializer)
+    def retrieve(self, request, org_slug):
+        return Response(OrganizationSerializer(self.membership.organization).data)
+
+    @extend_schema(request=OrganizationUpdateSerializer, responses=OrganizationSerializer)
+    def partial_update(self, request, org_slug):
+        membership = self.membership
+        if membership.role != Role.OWNER and not request.user.is_superuser:
+            return Response(
+                {"detail": "Only an owner can change the organisation."},
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        data = OrganizationUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        org = services.organization_update(
+            organization=membership.organization, acting_user=request.user, **data.validated_data
+        )
+        return Response(OrganizationSerializer(org).data)
+
+
+class MemberViewSet(
+    OrgScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """People in the organisation and their roles. Owners and operators only."""
+
+    serializer_class = MembershipSerializer
+    queryset = Membership.objects.none()
+    read_roles = MANAGER_ROLES
+    filter_params = ("role", "search")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Membership.objects.none()
+        params = self.request.query_params
+        role = params.get("role")
+        if role and role not in ALL_ROLES:
+            raise InvalidInput({"role": f"'{role}' is not a role."})
+        return memberships_list(self.organization, role=role, search=params.get("search", ""))
+
+    @extend_schema(request=MemberInviteSerializer, responses={201: MemberInvitedSerializer})
+    def create(self, request, org_slug):
+        data = MemberInviteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership, password = services.member_invite(
+            organization=self.organization, acting_user=request.user, **data.validated_data
+        )
+        membership.temporary_password = password
+        return Response(MemberInvitedSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MemberRoleSerializer, responses=MembershipSerializer)
+    def partial_update(self, request, org_slug, pk):
+        data = MemberRoleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.membership_change_role(
+            membership=self.get_object(), role=data.validated_data["role"], acting_user=request.user
+        )
+        return Response(MembershipSerializer(membership).data)
+
+    @extend_schema(responses=MembershipSerializer)
+    def destroy(self, request, org_slug, pk):
+        membership = services.membership_deactivate(
+            membership=self.get_object(), acting_user=request.user
+        )
+        return Response(MembershipSerializer(membership).data)

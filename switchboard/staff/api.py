@@ -1,0 +1,233 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from switchboard.accounts.models import INTERNAL_ROLES, User
+from switchboard.accounts.scoping import OrgScopedMixin
+from switchboard.common.errors import Forbidden, InvalidInput
+from switchboard.staff import services
+from switchboard.staff.models import Department, StaffMember
+from switchboard.staff.selectors import departments_list, staff_list
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "slug", "name", "is_active"]
+
+
+class DepartmentWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    slug = serializers.SlugField(max_length=60, required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+class DepartmentRefSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username")
+    first_name = serializers.CharField(source="user.first_name")
+    last_name = serializers.CharField(source="user.last_name")
+    full_name = serializers.CharField()
+    department = DepartmentRefSerializer(allow_null=True)
+    skills = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    has_kiosk_pin = serializers.BooleanField()
+
+    class Meta:
+        model = StaffMember
+        fields = [
+            "id",
+            "user_id",
+            "username",
+            "first_name",
+            "last_name",
+            "full_name",
+            "department",
+            "skills",
+            "capacity",
+            "phone",
+            "is_active",
+            "has_kiosk_pin",
+            "created_at",
+        ]
+
+
+class StaffUpdateSerializer(serializers.Serializer):
+    department = serializers.SlugField(allow_null=True, required=False)
+    skills = serializers.ListField(child=serializers.CharField(max_length=60), required=False)
+    capacity = serializers.IntegerField(
+        min_value=0, max_value=services.MAX_CAPACITY, required=False
+    )
+    phone = serializers.CharField(max_length=40, allow_blank=True, required=False)
+    first_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+    last_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+
+
+class StaffCreateSerializer(StaffUpdateSerializer):
+    user_id = serializers.IntegerField(required=False)
+    username = serializers.RegexField(r"^[\w.@+-]{1,150}$", required=False)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    password = serializers.CharField(required=False, write_only=True, min_length=8)
+
+    def validate(self, attrs):
+        if not attrs.get("user_id") and not attrs.get("username"):
+            raise serializers.ValidationError(
+                {"user_id": ["Give user_id of a member, or a username for a new person."]}
+            )
+        return attrs
+
+
+class StaffCreatedSerializer(StaffSerializer):
+    temporary_password = serializers.CharField(allow_null=True)
+
+    class Meta(StaffSerializer.Meta):
+        fields = [*StaffSerializer.Meta.fields, "temporary_password"]
+
+
+class PinSerializer(serializers.Serializer):
+    pin = serializers.CharField(allow_null=True, max_length=8)
+
+
+class DepartmentViewSet(
+    OrgScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = DepartmentSerializer
+    queryset = Department.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Department.objects.none()
+        listing_all = self.request.query_params.get("include_inactive") == "true"
+        return departments_list(
+            self.organization, include_inactive=self.action != "list" or listing_all
+        )
+
+    @extend_schema(request=DepartmentWriteSerializer, responses={201: DepartmentSerializer})
+    def create(self, request, org_slug):
+        data = DepartmentWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values.pop("is_active", None)
+        department = services.department_create(
+            organization=self.organization, acting_user=request.user, **values
+        )
+        return Response(DepartmentSerializer(department).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DepartmentWriteSerializer, responses=DepartmentSerializer)
+    def partial_update(self, request, org_slug, pk):
+        data = DepartmentWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        department = services.department_update(
+            department=self.get_object(), acting_user=request.user, **data.validated_data
+        )
+        return Response(DepartmentSerializer(department).data)
+
+    @extend_schema(responses=DepartmentSerializer)
+    def destroy(self, request, org_slug, pk):
+        department = services.department_deactivate(
+            department=self.get_object(), acting_user=request.user
+        )
+        return Response(DepartmentSerializer(department).data)
+
+
+class StaffViewSet(
+    OrgScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Staff profiles. Every internal member may read; owners and operators change them."""
+
+    serializer_class = StaffSerializer
+    queryset = StaffMember.objects.none()
+    action_roles = {"pin": INTERNAL_ROLES}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("department", str, description="department slug"),
+            OpenApiParameter("skill", str, description="skill slug"),
+            OpenApiParameter("is_active", bool, description="default true"),
+            OpenApiParameter("search", str, description="name or username contains"),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return StaffMember.objects.none()
+        if self.action != "list":
+            return staff_list(self.organization, is_active=None)
+        params = self.request.query_params
+        is_active = {"true": True, "false": False, "all": None}.get(
+            params.get("is_active", "true").lower()
+        )
+        return staff_list(
+            self.organization,
+            department=params.get("department"),
+            skill=params.get("skill"),
+            is_active=is_active,
+            search=params.get("search", ""),
+        )
+
+    def _department(self, values):
+        if "department" not in values:
+            return values
+        slug = values["department"]
+        if slug is None:
+            return values
+        department = departments_list(self.organization).filter(slug=slug).first()
+        if department is None:
+            raise InvalidInput({"department": f"No active department '{slug}'."})
+        return {**values, "department": department}
+
+    def _member(self, user_id):
+        user = User.objects.filter(pk=user_id, memberships__organization=self.organization).first()
+        if user is None:
+            raise InvalidInput({"user_id": "Not a member of this organisation."})
+        return user
+
+    @extend_schema(request=StaffCreateSerializer, responses={201: StaffCreatedSerializer})
+    def create(self, request, org_slug):
+        data = StaffCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = self._department(dict(data.validated_data))
+        user_id = values.pop("user_id", None)
+        if user_id:
+            values["user"] = self._member(user_id)
+        staff, password = services.staff_create(
+            organization=self.organization, acting_user=request.user, **values
+        )
+        staff.temporary_password = password
+        return Response(StaffCreatedSerializer(staff).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=StaffUpdateSerializer, responses=StaffSerializer)
+    def partial_update(self, request, org_slug, pk):
+        data = StaffUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        staff = services.staff_update(
+            staff=self.get_object(),
+            acting_user=request.user,
+            **self._department(dict(data.validated_data)),
+        )
+        return Response(StaffSerializer(staff).data)
+
+    @extend_schema(responses=StaffSerializer)
+    def destroy(self, request, org_slug, pk):
+        staff = services.staff_deactivate(staff=self.get_object(), acting_user=request.user)
+        return Response(StaffSerializer(staff).data)
+
+    @extend_schema(request=PinSerializer, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def pin(self, request, org_slug, pk):
+        """Set or clear (`null`) a kiosk PIN: the staff member themself, or a manager."""
+        staff = self.get_object()
+        if staff.user_id != request.user.pk and self.role not in self.write_roles:
+            raise Forbidden("Only managers can set another person's PIN.")
+        data = PinSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.staff_set_pin(
+            staff=staff, pin=data.validated_data["pin"], acting_user=request.user
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from switchboard.accounts.api import MemberViewSet, OrganizationViewSet, TokenView
+from switchboard.staff.api import DepartmentViewSet, StaffViewSet
+from switchboard.web.health import health
+
+org_router = SimpleRouter()
+org_router.register("members", MemberViewSet, basename="member")
+org_router.register("departments", DepartmentViewSet, basename="department")
+org_router.register("staff", StaffViewSet, basename="staff")
+
+organizations = OrganizationViewSet.as_view({"get": "list", "post": "create"})
+organization = OrganizationViewSet.as_view({"get": "retrieve", "patch": "partial_update"})
+
+api_patterns = [
+    path("auth/token", TokenView.as_view(), name="api-token"),
+    path("orgs/", organizations, name="organization-list"),
+    path("orgs/<slug:org_slug>/", organization, name="organization-detail"),
+    path("orgs/<slug:org_slug>/", include(org_router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+    path("health", health, name="health"),
+    path("", include("switchboard.web.urls")),
+]

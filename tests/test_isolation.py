@@ -1,0 +1,133 @@
+"""Tenant isolation, proven for every organisation-scoped route in the URL configuration.
+
+The routes are discovered by walking the resolver, so a new endpoint is covered the day it
+is added. A member of another organisation must get exactly what a request for an
+organisation that does not exist gets (404, same body); an anonymous caller gets 401/403
+from the API and a redirect to the login page from web pages.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from switchboard.accounts.models import Membership
+from tests.staff.factories import DepartmentFactory, StaffMemberFactory
+
+METHODS = ["get", "post", "put", "patch", "delete"]
+
+# API routes that are deliberately not under an organisation.
+UNSCOPED_API_ROUTES = {"api-token", "organization-list", "schema", "swagger-ui"}
+
+# Org-scoped API routes a customer may reach; every other one is internal (403).
+CUSTOMER_VISIBLE = {"organization-detail"}
+
+
+def _walk(patterns, prefix="", namespace="", kwargs=frozenset()):
+    for pattern in patterns:
+        names = kwargs | set(pattern.pattern.regex.groupindex)
+        route = prefix + str(pattern.pattern).lstrip("^")
+        if isinstance(pattern, URLResolver):
+            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, route, ns, names)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}", frozenset(names), route, pattern
+
+
+def routes():
+    """(name, kwargs) -> (route, pattern) for every named route."""
+    seen = {}
+    for name, kwargs, route, pattern in _walk(get_resolver().url_patterns):
+        seen.setdefault((name, kwargs), (route, pattern))
+    return seen
+
+
+def org_routes():
+    return sorted(
+        (name, kwargs, pattern)
+        for (name, kwargs), (_, pattern) in routes().items()
+        if "org_slug" in kwargs
+    )
+
+
+def _model_of(pattern):
+    view = getattr(pattern.callback, "cls", None)
+    queryset = getattr(view, "queryset", None)
+    return queryset.model if queryset is not None else None
+
+
+def _object_in(model, org):
+    if model is Membership:
+        return Membership.objects.filter(organization=org).first()
+    return model.objects.filter(organization=org).first()
+
+
+def build_url(name, kwargs, pattern, org, slug=None):
+    values = {"org_slug": slug or org.slug}
+    for kwarg in kwargs - {"org_slug"}:
+        model = _model_of(pattern)
+        assert kwarg == "pk" and model is not None, (
+            f"The isolation test cannot fill '{kwarg}' for route '{name}': teach build_url."
+        )
+        obj = _object_in(model, org)
+        assert obj is not None, f"Create a {model.__name__} for the isolation fixture."
+        values[kwarg] = obj.pk
+    return reverse(name, kwargs=values)
+
+
+@pytest.fixture
+def populated_org(org, owner, customer):
+    department = DepartmentFactory(organization=org)
+    StaffMemberFactory(organization=org, department=department)
+    return org
+
+
+ORG_ROUTES = org_routes()
+IDS = [name for name, _, _ in ORG_ROUTES]
+
+
+def test_every_api_route_is_scoped_or_listed_as_unscoped():
+    unscoped_api = {
+        name
+        for (name, kwargs), (route, _) in routes().items()
+        if route.startswith("api/") and "org_slug" not in kwargs
+    }
+    assert unscoped_api == UNSCOPED_API_ROUTES
+
+
+def test_the_walk_finds_the_org_scoped_routes():
+    names = {name for name, _, _ in ORG_ROUTES}
+    assert {"organization-detail", "staff-list", "staff-detail", "member-list", "org-home"} <= names
+
+
+@pytest.mark.parametrize(("name", "kwargs", "pattern"), ORG_ROUTES, ids=IDS)
+def test_member_of_another_org_sees_nothing(api, populated_org, outsider, name, kwargs, pattern):
+    url = build_url(name, kwargs, pattern, populated_org)
+    missing = build_url(name, kwargs, pattern, populated_org, slug="no-such-org")
+    client = api.as_user(outsider)
+    for method in METHODS:
+        response = getattr(client, method)(url, {}, format="json")
+        assert response.status_code == 404, f"{method.upper()} {url}: {response.status_code}"
+        control = getattr(client, method)(missing, {}, format="json")
+        assert response.content == control.content, f"{method.upper()} {url} leaks existence"
+
+
+@pytest.mark.parametrize(("name", "kwargs", "pattern"), ORG_ROUTES, ids=IDS)
+def test_anonymous_is_refused(api, populated_org, name, kwargs, pattern):
+    url = build_url(name, kwargs, pattern, populated_org)
+    for method in METHODS:
+        response = getattr(api, method)(url, {}, format="json")
+        if url.startswith("/api/"):
+            assert response.status_code in (401, 403), f"{method.upper()} {url}"
+        else:
+            assert response.status_code == 302, f"{method.upper()} {url}"
+            assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(("name", "kwargs", "pattern"), ORG_ROUTES, ids=IDS)
+def test_customers_see_nothing_internal(api, populated_org, customer, name, kwargs, pattern):
+    url = build_url(name, kwargs, pattern, populated_org)
+    if name in CUSTOMER_VISIBLE or not url.startswith("/api/"):
+        return
+    client = api.as_user(customer)
+    for method in METHODS:
+        response = getattr(client, method)(url, {}, format="json")
+        assert response.status_code == 403, f"{method.upper()} {url}: {response.status_code}"
