@@ -9,7 +9,7 @@ PORT ?= 8000
 
 run: deps
 	$(BIN)/python manage.py migrate --no-input -v 0
-	$(BIN)/python manage.py seed_demo
+	LOG_LEVEL=WARNING $(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "Switchboard is starting at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/, admin: http://$(HOST):$(PORT)/admin/)"
 	@echo "Log in with any login above and the demo password. Stop with Ctrl-C."
