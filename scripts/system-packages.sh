@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite starts itself (PostgreSQL, Chromium) when
+# Installs the Debian packages the test suite starts itself (PostgreSQL, Chromium, Redis) when
 # they are missing. Needs root (or passwordless sudo) only when something must be installed.
 set -euo pipefail
 
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -1,8 +1,72 @@
-"""The one ASGI application uvicorn serves: Django for HTTP on every path."""
+"""The one ASGI application uvicorn serves, routed by path.
 
+- WebSocket `/app/{key}` and HTTP `/apps/{app_id}/…` (plus the `pusher` library's
+  `/users/{id}/terminate_connections`) go to the real-time server;
+- everything else goes to Django;
+- the lifespan protocol starts the real-time server, then the hooks apps registered in
+  `switchboard.lifespan` (the job runner, for example); shutdown runs them in reverse and
+  closes WebSocket clients with 4200 so that they reconnect at once.
+"""
+
+import asyncio
+import logging
 import os
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchboard.settings")
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from switchboard import lifespan as hooks  # noqa: E402 - needs Django set up
+from switchboard.realtime.server import get_server  # noqa: E402
+from switchboard.realtime.signals import install_shutdown_signals  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+
+def is_realtime(scope) -> bool:
+    path = scope.get("path", "")
+    if scope["type"] == "websocket":
+        return path.startswith("/app/")
+    return path.startswith("/apps/") or (
+        path.startswith("/users/") and path.endswith("/terminate_connections")
+    )
+
+
+async def application(scope, receive, send):
+    kind = scope["type"]
+    if kind == "lifespan":
+        await serve_lifespan(receive, send)
+    elif kind in ("http", "websocket") and is_realtime(scope):
+        await get_server()(scope, receive, send)
+    elif kind == "websocket":
+        # No other WebSocket endpoint: refuse the upgrade (HTTP 403).
+        await receive()
+        await send({"type": "websocket.close", "code": 4005})
+    else:
+        await django_application(scope, receive, send)
+
+
+async def serve_lifespan(receive, send):
+    server = get_server()
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            try:
+                await server.start()
+                install_shutdown_signals(server)
+                # Hooks are plain functions that may touch the database: not on the loop.
+                await asyncio.to_thread(hooks.run_startup)
+            except Exception as exc:
+                logger.exception("startup_failed")
+                await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                return
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            try:
+                await asyncio.to_thread(hooks.run_shutdown)
+            except Exception:
+                logger.exception("shutdown_hook_failed")
+            await server.stop()
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -68,7 +68,10 @@ INSTALLED_APPS = [
     "switchboard.common",
     "switchboard.accounts",
     "switchboard.staff",
+    "switchboard.catalog",
+    "switchboard.bookings",
     "switchboard.realtime",
+    "switchboard.scheduler",
     "switchboard.web",
 ]
 
@@ -209,6 +212,57 @@ def pusher_credentials():
 PUSHER_APP = pusher_credentials()
 if not DEBUG and not os.environ.get("PUSHER_APP_SECRET"):
     raise ImproperlyConfigured("PUSHER_APP_ID/KEY/SECRET must be set when DEBUG is off")
+
+
+def env_int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+# The real-time server's limits and hooks (docs/realtime.md describes each).
+REALTIME = {
+    "MAX_CONNECTIONS": env_int("REALTIME_MAX_CONNECTIONS", 20000),
+    "MAX_FRAME_BYTES": env_int("REALTIME_MAX_FRAME_BYTES", 65536),
+    "MAX_EVENT_BYTES": env_int("REALTIME_MAX_EVENT_BYTES", 10240),
+    "MAX_CHANNEL_NAME": env_int("REALTIME_MAX_CHANNEL_NAME", 200),
+    "MAX_CHANNELS_PER_CONNECTION": env_int("REALTIME_MAX_CHANNELS_PER_CONNECTION", 100),
+    "MAX_PRESENCE_MEMBERS": env_int("REALTIME_MAX_PRESENCE_MEMBERS", 100),
+    "MAX_PRESENCE_USER_BYTES": env_int("REALTIME_MAX_PRESENCE_USER_BYTES", 1024),
+    "ACTIVITY_TIMEOUT": env_int("REALTIME_ACTIVITY_TIMEOUT", 30),
+    "PONG_TIMEOUT": env_int("REALTIME_PONG_TIMEOUT", 30),
+    "CLIENT_EVENTS_PER_SECOND": env_int("REALTIME_CLIENT_EVENTS_PER_SECOND", 10),
+    "WEBHOOK_URL": os.environ.get("REALTIME_WEBHOOK_URL", ""),
+    "WEBHOOK_RETRY_SECONDS": env_int("REALTIME_WEBHOOK_RETRY_SECONDS", 300),
+    "WEBHOOK_DELAY_SECONDS": env_int("REALTIME_WEBHOOK_DELAY_SECONDS", 3),
+    "REPLAY_RETENTION_HOURS": env_int("REALTIME_REPLAY_RETENTION_HOURS", 24),
+    "CACHE_TTL_SECONDS": env_int("REALTIME_CACHE_TTL_SECONDS", 1800),
+    "NODE_TTL_SECONDS": env_int("REALTIME_NODE_TTL_SECONDS", 15),
+    # Who may subscribe to which channel: project wiring, kept out of the realtime app.
+    "CHANNEL_AUTHORIZER": "switchboard.channel_access.authorize_channel",
+    "USER_DATA": "switchboard.channel_access.user_data",
+}
+
+# The job runner (docs/scheduler.md). Every process that serves the application starts one;
+# only the process holding the lease runs jobs. SCHEDULER_ENABLED=0 keeps a process from
+# starting its own, for deployments that run `manage.py run_scheduler` on its own.
+SCHEDULER_ENABLED = env_bool("SCHEDULER_ENABLED", True)
+SCHEDULER = {
+    # Leadership: renewed every RENEW_SECONDS; another process takes over at most
+    # LEASE_SECONDS + ACQUIRE_SECONDS after the holder's last renewal.
+    "LEASE_SECONDS": 12,
+    "RENEW_SECONDS": 3,
+    "ACQUIRE_SECONDS": 1,
+    # How often the leader writes the summaries of idle continuous jobs (relay, expiry).
+    "SUMMARY_SECONDS": 5,
+    # The relay's fallback poll, for commits made in processes that do not lead.
+    "RELAY_POLL_SECONDS": float(os.environ.get("SCHEDULER_RELAY_POLL_SECONDS", "0.25")),
+    # Daily jobs run at this local time in this IANA zone.
+    "TIME_ZONE": os.environ.get("SCHEDULER_TIME_ZONE", "UTC"),
+    "PRUNE_AT": os.environ.get("SCHEDULER_PRUNE_AT", "03:30"),
+    "JOB_RUN_RETENTION_DAYS": 14,
+    # The audit reports an event unpublished for longer than this.
+    "OUTBOX_STUCK_SECONDS": 60,
+}
 
 LOGGING = {
     "version": 1,

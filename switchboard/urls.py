@@ -4,6 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from switchboard.accounts.api import MemberViewSet, OrganizationViewSet, TokenView
+from switchboard.bookings.api import BookingViewSet, EmployeeViewSet, StaffAssignmentsView
+from switchboard.catalog.api import ResourceViewSet, ServiceViewSet
+from switchboard.realtime.views import ChannelAuthView, EventsView, UserAuthView
 from switchboard.staff.api import DepartmentViewSet, StaffViewSet
 from switchboard.web.health import health
 
@@ -11,6 +14,10 @@ org_router = SimpleRouter()
 org_router.register("members", MemberViewSet, basename="member")
 org_router.register("departments", DepartmentViewSet, basename="department")
 org_router.register("staff", StaffViewSet, basename="staff")
+org_router.register("services", ServiceViewSet, basename="service")
+org_router.register("resources", ResourceViewSet, basename="resource")
+org_router.register("bookings", BookingViewSet, basename="booking")
+org_router.register("employees", EmployeeViewSet, basename="employee")
 
 organizations = OrganizationViewSet.as_view({"get": "list", "post": "create"})
 organization = OrganizationViewSet.as_view({"get": "retrieve", "patch": "partial_update"})
@@ -20,6 +27,14 @@ api_patterns = [
     path("orgs/", organizations, name="organization-list"),
     path("orgs/<slug:org_slug>/", organization, name="organization-detail"),
     path("orgs/<slug:org_slug>/", include(org_router.urls)),
+    path(
+        "orgs/<slug:org_slug>/staff/<int:pk>/assignments/",
+        StaffAssignmentsView.as_view(),
+        name="staff-assignments",
+    ),
+    path("realtime/auth", ChannelAuthView.as_view(), name="realtime-auth"),
+    path("realtime/user-auth", UserAuthView.as_view(), name="realtime-user-auth"),
+    path("realtime/events", EventsView.as_view(), name="realtime-events"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

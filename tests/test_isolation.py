@@ -10,15 +10,31 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from switchboard.accounts.models import Membership
+from tests.bookings.factories import book
+from tests.catalog.factories import ResourceFactory, ServiceFactory
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
 
 METHODS = ["get", "post", "put", "patch", "delete"]
 
 # API routes that are deliberately not under an organisation.
-UNSCOPED_API_ROUTES = {"api-token", "organization-list", "schema", "swagger-ui"}
+UNSCOPED_API_ROUTES = {
+    "api-token",
+    "organization-list",
+    "schema",
+    "swagger-ui",
+    "realtime-auth",
+    "realtime-user-auth",
+    "realtime-events",
+}
 
 # Org-scoped API routes a customer may reach; every other one is internal (403).
-CUSTOMER_VISIBLE = {"organization-detail"}
+CUSTOMER_VISIBLE = {
+    "organization-detail",
+    # A customer lists, reads and cancels their own bookings only, in a reduced shape
+    # (tests/bookings/test_api.py proves they see no one else's and no internal fields).
+    "booking-list",
+    "booking-detail",
+}
 
 
 def _walk(patterns, prefix="", namespace="", kwargs=frozenset()):
@@ -77,6 +93,13 @@ def build_url(name, kwargs, pattern, org, slug=None):
 def populated_org(org, owner, customer):
     department = DepartmentFactory(organization=org)
     StaffMemberFactory(organization=org, department=department)
+    book(
+        org,
+        ServiceFactory(organization=org),
+        owner,
+        customer=customer,
+        resource=ResourceFactory(organization=org),
+    )
     return org
 
 

@@ -3,7 +3,7 @@
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from rest_framework import pagination, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -32,5 +32,12 @@ def exception_handler(exc, context):
         return Response(
             {"detail": "The change conflicts with existing data."},
             status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, OperationalError) and "database is locked" in str(exc):
+        # SQLite's busy timeout ran out behind another writer: the same "busy, try again"
+        # that a PostgreSQL lock timeout gives.
+        logger.warning("database_busy error=%s", exc)
+        return Response(
+            {"detail": "The database is busy; try again."}, status=status.HTTP_409_CONFLICT
         )
     return drf_exception_handler(exc, context)

@@ -8,6 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from switchboard.realtime.models import OutboxEvent
+from switchboard.realtime.relay import nudge
 
 logger = logging.getLogger(__name__)
 
@@ -29,5 +30,7 @@ def publish(organization, channels: Iterable[str], event: str, payload: dict) ->
     ]
     with transaction.atomic():
         created = OutboxEvent.objects.bulk_create(rows)
+        # Wake the relay once the caller's transaction commits; a rollback drops this.
+        transaction.on_commit(nudge)
     logger.debug("outbox_written event=%s channels=%d", event, len(created))
     return created

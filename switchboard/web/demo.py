@@ -7,6 +7,7 @@ from django.db import transaction
 
 from switchboard.accounts.models import Membership, Organization, Role, User
 from switchboard.accounts.services import membership_create, organization_create
+from switchboard.bookings.demo import seed_bookings, seed_catalog
 from switchboard.staff.models import Department, StaffMember
 from switchboard.staff.services import department_create, staff_create
 
@@ -156,5 +157,8 @@ def seed_demo() -> list[tuple[str, str, str]]:
         for person in spec.people:
             _person(org, person, admin)
             logins.append((spec.name, person.role, person.username))
+        # Services, resources and a few bookings (switchboard/bookings/demo.py lists them).
+        seed_catalog(org, admin)
+        seed_bookings(org, admin)
     logger.info("demo_seeded organizations=%d logins=%d", len(DEMO_ORGS), len(logins))
     return logins

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from switchboard.web import views
+from switchboard.web import employees, views
 
 urlpatterns = [
     path("", views.index, name="home"),
@@ -9,4 +9,16 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("o/<slug:org_slug>/", views.org_home, name="org-home"),
     path("o/<slug:org_slug>/staff-table", views.staff_table, name="org-staff-table"),
+    path("o/<slug:org_slug>/employees/", employees.employees_page, name="org-employees"),
+    path("o/<slug:org_slug>/employees/table", employees.employee_table, name="org-employees-table"),
+    path(
+        "o/<slug:org_slug>/employees/assignments",
+        employees.employee_assignments,
+        name="org-employee-assignments",
+    ),
+    path(
+        "o/<slug:org_slug>/employees/assignments/move",
+        employees.assignment_move,
+        name="org-assignment-move",
+    ),
 ]

@@ -16,10 +16,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by
-    # the test itself are still synchronous and safe.
+    # Playwright's sync API runs an event loop in this thread while it is open; Django's ORM
+    # calls made by the test itself are still synchronous and safe. Module scope closes
+    # that loop before other modules' tests call asyncio.run().
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

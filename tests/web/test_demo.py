@@ -1,12 +1,16 @@
 from django.core.management import call_command
 
 from switchboard.accounts.models import Membership, Organization, User
+from switchboard.bookings.models import Booking
+from switchboard.bookings.selectors import employees_with_workload
+from switchboard.catalog.models import Resource, Service
 from switchboard.staff.models import StaffMember
 from switchboard.web.demo import DEMO_ORGS
 
 
 def counts():
-    return [m.objects.count() for m in (Organization, User, Membership, StaffMember)]
+    models = (Organization, User, Membership, StaffMember, Service, Resource, Booking)
+    return [m.objects.count() for m in models]
 
 
 def test_seed_demo_is_idempotent_and_covers_every_role(db, capsys):
@@ -21,3 +25,22 @@ def test_seed_demo_is_idempotent_and_covers_every_role(db, capsys):
         assert {"owner", "operator", "staff"} <= roles
         assert org.name in out
     assert "switchboard-demo" in out
+
+
+def test_seed_demo_gives_each_business_its_catalog_and_some_bookings(db):
+    call_command("seed_demo", quiet_logins=True)
+    call_command("seed_demo", quiet_logins=True)
+    cafe = Organization.objects.get(slug="pixel-cafe")
+    pcs = Resource.objects.filter(organization=cafe, kind="pc").values_list("name", flat=True)
+    assert sorted(pcs) == [f"PC{n:02d}" for n in range(1, 11)]
+    wash = Organization.objects.get(slug="sparkle-wash")
+    kinds = set(Resource.objects.filter(organization=wash).values_list("kind", flat=True))
+    assert kinds == {"wash_bay", "parking_space"}
+    hotel_rooms = Resource.objects.filter(organization__slug="hotel-killarney", kind="room")
+    assert hotel_rooms.count() == 4
+    care = Service.objects.filter(organization__slug="royal-care")
+    assert set(care.values_list("workflow", flat=True)) == {"home_service"}
+    washers = {s.user.username: s for s in employees_with_workload(wash)}
+    assert washers["wash-staff"].current_assignments == 1  # the completed wash does not count
+    assert washers["wash-staff2"].addon_services == 1
+    assert Booking.objects.filter(service__name="Car wash", assignee__isnull=True).exists()

@@ -1,0 +1,436 @@
+"""Bookings benchmark: concurrent HTTP clients create and auto-assign bookings.
+
+    .venv/bin/python bench/bookings.py                                   # SQLite, 32 clients, 20 s
+    .venv/bin/python bench/bookings.py --database-url postgres://u@host:5432/x --clients 32
+
+It starts the application with uvicorn (DEBUG off) on a fresh database — SQLite in a temporary
+directory, or a new database created on the given PostgreSQL server and dropped afterwards —
+with `--staff` employees of capacity `--capacity` and one car-wash service. Then:
+
+1. for `--duration` seconds, `--clients` concurrent clients each loop: create a booking with
+   `auto_assign: true`; if somebody was assigned, cancel it again (so capacity keeps being
+   claimed and released, and with more clients than places the lock is contended). Meanwhile
+   a monitor samples every employee's derived workload from the database and counts anyone
+   over capacity. At the end, drift = employees whose workload as the Employees API reports
+   it differs from a row-by-row recount of the bookings.
+2. for the same time and clients, a bare authenticated Django endpoint that inserts one row,
+   served by the same application, as the yardstick.
+
+Prints one JSON line: requests/s, p50/p99 latency, bookings created, over-capacity (must be
+0), drift (must be 0), and the ratio of the two request rates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ORG_SLUG = "bench"
+SERVER_FLAG = "SWITCHBOARD_BENCH_BOOKINGS_SERVER"
+
+
+# -- the served application: Django's, plus the bare endpoint ------------------------------
+
+
+def _server_application():
+    """What uvicorn serves: the project's ASGI app with one extra URL, /bench/insert."""
+    from django.conf import settings
+
+    settings.ROOT_URLCONF = __name__
+    from switchboard.asgi import application
+
+    return application
+
+
+def _bare_insert_view():
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    from switchboard.bookings.models import BookingTransition
+
+    class BareInsert(APIView):
+        """Token authentication, then one INSERT: the floor under any write endpoint."""
+
+        def post(self, request):
+            row = BookingTransition.objects.create(
+                organization_id=int(os.environ["BENCH_ORG_ID"]),
+                booking_ref=0,
+                action="updated",
+                by=request.user,
+                note="bench",
+            )
+            return Response({"id": row.pk}, status=201)
+
+    return BareInsert.as_view()
+
+
+if os.environ.get(SERVER_FLAG) == "1":
+    from django.urls import include, path
+
+    application = _server_application()
+    urlpatterns = [
+        path("bench/insert", _bare_insert_view()),
+        path("", include("switchboard.urls")),
+    ]
+
+
+# -- set-up ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fresh_postgres(url: str) -> tuple[str, str]:
+    """Create a new database on the server of `url`; return its URL and its name."""
+    import psycopg
+
+    base, _, _ = url.rpartition("/")
+    name = f"bench_bookings_{secrets.token_hex(4)}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{base}/{name}", name
+
+
+def drop_postgres(url: str, name: str) -> None:
+    import psycopg
+
+    base, _, _ = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def server_environment(var_dir: str, database_url: str | None) -> dict:
+    env = dict(os.environ)
+    env.update(
+        {
+            "SWITCHBOARD_VAR_DIR": var_dir,
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(40),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "PUSHER_APP_ID": "424242",
+            "PUSHER_APP_KEY": "bench-key",
+            "PUSHER_APP_SECRET": secrets.token_hex(20),
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+            "DJANGO_SETTINGS_MODULE": "switchboard.settings",
+        }
+    )
+    env.pop("DATABASE_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+def populate(staff: int, capacity: int) -> dict:
+    """The bench organisation, its crew and service, and an operator's API token."""
+    from switchboard.accounts.models import Membership, Role, User
+    from switchboard.accounts.services import api_token_issue, organization_create
+    from switchboard.catalog.services import service_create
+    from switchboard.staff.services import staff_create
+
+    owner = User.objects.create_user("bench-owner", password=secrets.token_hex(8))
+    org = organization_create(name="Bench", slug=ORG_SLUG, owner=owner, acting_user=None)
+    operator = User.objects.create_user("bench-operator", password=secrets.token_hex(8))
+    Membership.objects.create(organization=org, user=operator, role=Role.OPERATOR)
+    for n in range(staff):
+        staff_create(
+            organization=org,
+            username=f"washer{n}",
+            first_name=f"Washer {n}",
+            skills=["employee"],
+            capacity=capacity,
+            password=secrets.token_hex(8),
+            acting_user=owner,
+        )
+    service = service_create(
+        organization=org, name="Car wash", skill="employee", duration_minutes=30, acting_user=owner
+    )
+    _, token = api_token_issue(user=operator, name="bench")
+    return {"org": org.pk, "service": service.pk, "token": token}
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the server did not come up")
+
+
+# -- load --------------------------------------------------------------------------------
+
+
+class Tally:
+    def __init__(self):
+        self.latencies: list[float] = []
+        self.errors = 0
+        self.created = self.assigned = self.cancelled = 0
+
+    def summary(self, seconds: float) -> dict:
+        ordered = sorted(self.latencies)
+
+        def pct(p):
+            return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 2)
+
+        return {
+            "requests": len(ordered),
+            "requests_per_s": round(len(ordered) / seconds, 1),
+            "p50_ms": pct(0.50) if ordered else None,
+            "p99_ms": pct(0.99) if ordered else None,
+            "errors": self.errors,
+        }
+
+
+async def timed(client, tally: Tally, method: str, url: str, body: dict):
+    started = time.perf_counter()
+    response = await client.request(method, url, json=body)
+    tally.latencies.append(time.perf_counter() - started)
+    if response.status_code >= 400:
+        tally.errors += 1
+    return response
+
+
+async def booking_client(client, tally: Tally, ids: dict, number: int, deadline: float):
+    base = f"/api/orgs/{ORG_SLUG}/bookings/"
+    n = 0
+    while time.monotonic() < deadline:
+        n += 1
+        body = {
+            "service": ids["service"],
+            "starts_at": "2030-01-01T00:00:00Z",
+            "customer_name": f"Client {number}-{n}",
+            "auto_assign": True,
+        }
+        created = await timed(client, tally, "POST", base, body)
+        if created.status_code != 201:
+            continue
+        tally.created += 1
+        booking = created.json()
+        if booking["assignee"] is None:
+            continue
+        tally.assigned += 1
+        cancelled = await timed(
+            client, tally, "PATCH", f"{base}{booking['id']}/", {"status": "cancelled"}
+        )
+        tally.cancelled += cancelled.status_code == 200
+
+
+async def insert_client(client, tally: Tally, deadline: float):
+    while time.monotonic() < deadline:
+        await timed(client, tally, "POST", "/bench/insert", {})
+
+
+async def run_clients(url: str, token: str, clients: int, seconds: float, make) -> float:
+    import httpx
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    headers = {"Authorization": f"Token {token}"}
+    async with httpx.AsyncClient(
+        base_url=url, headers=headers, limits=limits, timeout=60
+    ) as client:
+        started = time.monotonic()
+        deadline = started + seconds
+        await asyncio.gather(*(make(client, n, deadline) for n in range(clients)))
+        return time.monotonic() - started
+
+
+class Monitor(threading.Thread):
+    """Samples everyone's derived workload and counts anyone found over capacity."""
+
+    def __init__(self, org_id: int):
+        super().__init__(daemon=True)
+        self.org_id = org_id
+        self.stop = threading.Event()
+        self.samples = 0
+        self.over_capacity = 0
+        self.busiest = 0
+
+    def run(self):
+        from django.db import connection
+
+        from switchboard.accounts.models import Organization
+        from switchboard.bookings.selectors import employees_with_workload
+
+        org = Organization.objects.get(pk=self.org_id)
+        while not self.stop.is_set():
+            rows = list(employees_with_workload(org).values_list("current_assignments", "capacity"))
+            self.samples += 1
+            self.over_capacity += sum(1 for load, cap in rows if load > cap)
+            self.busiest = max([self.busiest, *(load for load, _ in rows)])
+            self.stop.wait(0.25)
+        connection.close()
+
+
+def drift(url: str, token: str, org_id: int) -> int:
+    """Employees whose workload, as the API reports it, differs from a row-by-row recount."""
+    import httpx
+
+    from switchboard.accounts.models import Organization
+    from switchboard.bookings.management.commands.sync_employee_workload import recount
+
+    org = Organization.objects.get(pk=org_id)
+    truth = recount(org)
+    response = httpx.get(
+        f"{url}/api/orgs/{ORG_SLUG}/employees/",
+        params={"page_size": 500},
+        headers={"Authorization": f"Token {token}"},
+    )
+    reported = {row["id"]: row["current_assignments"] for row in response.json()["results"]}
+    return sum(1 for pk, load in reported.items() if truth[pk] != load)
+
+
+# -- main --------------------------------------------------------------------------------
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", help="a PostgreSQL server; default SQLite")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
+    # Fewer places than clients, so that assignments meet full staff and the lock is contended.
+    parser.add_argument("--staff", type=int, default=4)
+    parser.add_argument("--capacity", type=int, default=2)
+    # More than one process, so that transactions really run at the same time.
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    args = parser.parse_args()
+
+    var_dir = tempfile.mkdtemp(prefix="sb-bench-bookings-")
+    database_url, pg_name = None, None
+    if args.database_url:
+        database_url, pg_name = fresh_postgres(args.database_url)
+    env = server_environment(var_dir, database_url)
+    os.environ.update(env)
+    if not database_url:
+        os.environ.pop("DATABASE_URL", None)
+    sys.path.insert(0, str(ROOT))
+    server = None
+    try:
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        import django
+
+        django.setup()
+        from django.db import connection
+
+        ids = populate(args.staff, args.capacity)
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        server_env = env | {SERVER_FLAG: "1", "BENCH_ORG_ID": str(ids["org"])}
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bench.bookings:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=server_env,
+        )
+        wait_until_up(url, server)
+
+        bookings = Tally()
+        monitor = Monitor(ids["org"])
+        monitor.start()
+        booking_seconds = asyncio.run(
+            run_clients(
+                url,
+                ids["token"],
+                args.clients,
+                args.duration,
+                lambda client, n, deadline: booking_client(client, bookings, ids, n, deadline),
+            )
+        )
+        monitor.stop.set()
+        monitor.join()
+        drifted = drift(url, ids["token"], ids["org"])
+
+        bare = Tally()
+        bare_seconds = asyncio.run(
+            run_clients(
+                url,
+                ids["token"],
+                args.clients,
+                args.duration,
+                lambda client, n, deadline: insert_client(client, bare, deadline),
+            )
+        )
+        connection.close()
+        booking_stats = bookings.summary(booking_seconds)
+        bare_stats = bare.summary(bare_seconds)
+        result = {
+            "benchmark": "bookings",
+            "database": "postgresql" if database_url else "sqlite",
+            "clients": args.clients,
+            "duration_s": args.duration,
+            "uvicorn_workers": args.workers,
+            "staff": args.staff,
+            "capacity": args.capacity,
+            "bookings": booking_stats
+            | {
+                "bookings_created": bookings.created,
+                "auto_assigned": bookings.assigned,
+                "left_unassigned": bookings.created - bookings.assigned,
+                "cancelled": bookings.cancelled,
+                "workload_samples": monitor.samples,
+                "busiest_seen": monitor.busiest,
+                "over_capacity": monitor.over_capacity,
+                "drift": drifted,
+            },
+            "bare_insert": bare_stats,
+            "ratio_to_bare": round(
+                booking_stats["requests_per_s"] / bare_stats["requests_per_s"], 3
+            )
+            if bare_stats["requests_per_s"]
+            else None,
+        }
+        print(json.dumps(result))
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        if pg_name:
+            drop_postgres(args.database_url, pg_name)
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+"""Bookings under `/api/orgs/{slug}/bookings/`. Views translate HTTP; services decide."""
+
+from datetime import date
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from switchboard.accounts.models import ALL_ROLES, INTERNAL_ROLES, MANAGER_ROLES, Membership, Role
+from switchboard.accounts.scoping import OrgScopedMixin
+from switchboard.bookings import services
+from switchboard.bookings.api.serializers import (
+    BookingCreateSerializer,
+    BookingSerializer,
+    BookingUpdateSerializer,
+    CustomerBookingSerializer,
+    TransitionCreateSerializer,
+    TransitionSerializer,
+)
+from switchboard.bookings.models import Booking
+from switchboard.bookings.selectors import bookings_list, transitions_of, unassigned_bookings
+from switchboard.bookings.workflows import Status
+from switchboard.catalog.selectors import resource_get, service_get
+from switchboard.common.errors import InvalidInput, NotFound
+from switchboard.staff.models import StaffMember
+from switchboard.staff.selectors import staff_for_user
+
+
+def staff_in(organization, pk) -> StaffMember | None:
+    """A staff member of this organisation by id (None stays None), or 404."""
+    if pk is None:
+        return None
+    staff = StaffMember.objects.for_org(organization).select_related("user").filter(pk=pk).first()
+    if staff is None:
+        raise NotFound("No such staff member.")
+    return staff
+
+
+def _customer_in(organization, user_id):
+    if user_id is None:
+        return None
+    membership = (
+        Membership.objects.filter(organization=organization, user_id=user_id, is_active=True)
+        .select_related("user")
+        .first()
+    )
+    if membership is None:
+        raise NotFound("No such customer.")
+    return membership.user
+
+
+def _parent_in(organization, pk):
+    if pk is None:
+        return None
+    parent = Booking.objects.for_org(organization).filter(pk=pk).first()
+    if parent is None:
+        raise NotFound("No such booking.")
+    return parent
+
+
+def _date(params, name):
+    value = params.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput({name: "Use a date like 2026-03-01."}) from exc
+
+
+def _filters(params) -> dict:
+    status_value = params.get("status") or None
+    if status_value and status_value not in Status.values:
+        raise InvalidInput({"status": f"'{status_value}' is not a status."})
+    assignee = params.get("assignee") or None
+    if assignee and assignee != "none" and not assignee.isdigit():
+        raise InvalidInput({"assignee": "Give a staff id, or 'none' for unassigned."})
+    active = {"true": True, "false": False}.get(params.get("active", "").lower())
+    service = params.get("service")
+    if service and not service.isdigit():
+        raise InvalidInput({"service": "Give a service id."})
+    return {
+        "status": status_value,
+        "assignee": assignee,
+        "date_from": _date(params, "date_from"),
+        "date_to": _date(params, "date_to"),
+        "active": active,
+        "service": int(service) if service else None,
+    }
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter("status", str, enum=Status.values),
+    OpenApiParameter("assignee", str, description="a staff id, or `none` for unassigned"),
+    OpenApiParameter("date_from", date, description="starts on or after this date (UTC)"),
+    OpenApiParameter("date_to", date, description="starts on or before this date (UTC)"),
+    OpenApiParameter("active", bool, description="in an active state of its workflow"),
+    OpenApiParameter("service", int),
+]
+
+
+class BookingViewSet(
+    OrgScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Bookings. Owners and operators see and change all; staff see and move their own
+    assignments; customers see their own bookings and may cancel them where the workflow lets
+    them."""
+
+    serializer_class = BookingSerializer
+    queryset = Booking.objects.none()
+    # Customers reach only these three actions (their own bookings); the rest is internal.
+    action_roles = {
+        "list": ALL_ROLES,
+        "retrieve": ALL_ROLES,
+        "partial_update": ALL_ROLES,
+        "transitions": INTERNAL_ROLES,
+        "create": MANAGER_ROLES,
+        "destroy": MANAGER_ROLES,
+        "auto_assign": MANAGER_ROLES,
+        "unassigned": MANAGER_ROLES,
+    }
+
+    def _scope(self) -> dict | None:
+        """What the caller may see: everything, their own assignments, their own bookings,
+        or (None) nothing."""
+        if self.request.user.is_superuser or self.role in MANAGER_ROLES:
+            return {}
+        if self.role == Role.CUSTOMER:
+            return {"customer": self.request.user}
+        me = staff_for_user(self.organization, self.request.user)
+        return {"held_by": me} if me is not None else None
+
+    def get_queryset(self):
+        scope = None if getattr(self, "swagger_fake_view", False) else self._scope()
+        if scope is None:
+            return Booking.objects.none()
+        filters = _filters(self.request.query_params) if self.action == "list" else {}
+        return bookings_list(self.organization, **filters, **scope)
+
+    def get_serializer_class(self):
+        if getattr(self, "swagger_fake_view", False):
+            return BookingSerializer
+        if self.role == Role.CUSTOMER and not self.request.user.is_superuser:
+            return CustomerBookingSerializer
+        return BookingSerializer
+
+    def _answer(self, booking, code=status.HTTP_200_OK):
+        fresh = bookings_list(self.organization).get(pk=booking.pk)
+        return Response(self.get_serializer_class()(fresh).data, status=code)
+
+    @extend_schema(parameters=LIST_PARAMETERS)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=BookingCreateSerializer, responses={201: BookingSerializer})
+    def create(self, request, org_slug):
+        data = BookingCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        org = self.organization
+        resource = values.pop("resource", None)
+        booking = services.booking_create(
+            organization=org,
+            service=service_get(org, values.pop("service")),
+            resource=resource_get(org, resource) if resource is not None else None,
+            assignee=staff_in(org, values.pop("assignee", None)),
+            driver=staff_in(org, values.pop("driver", None)),
+            parent=_parent_in(org, values.pop("parent", None)),
+            customer=_customer_in(org, values.pop("customer", None)),
+            acting_user=request.user,
+            **values,
+        )
+        return self._answer(booking, status.HTTP_201_CREATED)
+
+    @extend_schema(request=BookingUpdateSerializer, responses=BookingSerializer)
+    def partial_update(self, request, org_slug, pk):
+        booking = self.get_object()
+        data = BookingUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        override = changes.pop("override_capacity", False)
+        note = changes.pop("note", "")
+        for person in ("assignee", "driver"):
+            if person in changes:
+                changes[person] = staff_in(self.organization, changes[person])
+        booking = services.booking_update(
+            booking=booking,
+            acting_user=request.user,
+            override_capacity=override,
+            note=note,
+            **changes,
+        )
+        return self._answer(booking)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, org_slug, pk):
+        services.booking_delete(booking=self.get_object(), acting_user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        methods=["GET"], responses=TransitionSerializer(many=True), operation_id="booking_history"
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=TransitionCreateSerializer,
+        responses=BookingSerializer,
+        operation_id="booking_transition",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def transitions(self, request, org_slug, pk):
+        """GET: the audit trail. POST: move the booking to `status` (409 if not allowed)."""
+        booking = self.get_object()
+        if request.method == "GET":
+            rows = transitions_of(booking)
+            return Response(TransitionSerializer(rows, many=True).data)
+        data = TransitionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking = services.booking_transition(
+            booking=booking, acting_user=request.user, **data.validated_data
+        )
+        return self._answer(booking)
+
+    @extend_schema(request=None, responses=BookingSerializer)
+    @action(detail=True, methods=["post"], url_path="auto-assign")
+    def auto_assign(self, request, org_slug, pk):
+        """Assign the least-loaded qualified person under capacity; `assignee` stays null
+        (and operators hear `booking-unassigned`) when there is none."""
+        booking = services.booking_auto_assign(booking=self.get_object(), acting_user=request.user)
+        return self._answer(booking)
+
+    @extend_schema(responses=BookingSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def unassigned(self, request, org_slug):
+        """Active bookings that nobody is assigned to."""
+        page = self.paginate_queryset(unassigned_bookings(self.organization))
+        return self.get_paginated_response(BookingSerializer(page, many=True).data)

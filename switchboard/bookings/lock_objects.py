@@ -1,0 +1,77 @@
+"""The row locks the bookings services take, in one fixed order: booking → resource → staff.
+
+Capacity is claimed by lock → re-count → write. On PostgreSQL the lock is
+`SELECT … FOR UPDATE` on the staff rows (all of one transaction's staff rows in a single
+statement, ordered by id, so two transactions cannot wait on each other); on SQLite the
+IMMEDIATE transaction already serialises writers and `FOR UPDATE` is not needed.
+
+`CAPACITY_LOCK` exists for the two-sided concurrency test only: switched off, the services
+neither lock nor re-count, and trust the workload they read before their transaction — the
+check-then-act that let seed 000's counters go over capacity. The test proves that this
+really races and that, switched on, nothing ever does.
+"""
+
+from contextlib import contextmanager
+
+from django.db import OperationalError, connection
+
+from switchboard.bookings.models import Booking
+from switchboard.catalog.models import Resource
+from switchboard.common.errors import Conflict, NotFound
+from switchboard.staff.models import StaffMember
+
+CAPACITY_LOCK = True
+
+# Wait this long for a row another transaction holds, then answer "busy, try again".
+LOCK_TIMEOUT = "5s"
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+def capacity_lock_enabled() -> bool:
+    return CAPACITY_LOCK
+
+
+@contextmanager
+def _busy_is_a_conflict(what: str):
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    try:
+        yield
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise Conflict(f"The {what} is busy; try again.") from exc
+        raise
+
+
+def lock_booking(pk) -> Booking:
+    """The booking, re-read under its row lock (its status may have moved since)."""
+    with _busy_is_a_conflict("booking"):
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("service", "parent", "organization")
+            .filter(pk=pk)
+            .first()
+        )
+    if booking is None:
+        raise NotFound("No such booking.")
+    return booking
+
+
+def lock_resource(pk) -> Resource:
+    with _busy_is_a_conflict("resource"):
+        return Resource.objects.select_for_update().get(pk=pk)
+
+
+def lock_staff(staff_ids) -> None:
+    """Lock the staff rows whose capacity is about to be claimed, in id order."""
+    ids = sorted(set(staff_ids))
+    if not ids or not CAPACITY_LOCK:
+        return
+    with _busy_is_a_conflict("staff member"):
+        list(
+            StaffMember.objects.select_for_update()
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk")
+        )

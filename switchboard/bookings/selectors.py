@@ -1,0 +1,270 @@
+"""Reads. Workload is derived here, by one query, from the bookings themselves.
+
+Whom a booking occupies (the rule the whole app and docs/bookings.md share):
+
+- a booking of a workflow that is not an add-on occupies its **assignee** while its status
+  is an active state of its workflow;
+- it also occupies its **driver** while its status is one of the workflow's driver states;
+- an **add-on** occupies its assignee while its own status is active *and* its parent is in
+  an active state of the parent's workflow (a reservation: `booked` or `active`).
+
+`current_assignments` is the number of bookings that occupy a staff member; the staff member
+is `busy` when that number is at or over their capacity, else `available`.
+"""
+
+import operator
+from datetime import date
+from functools import reduce
+
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from switchboard.bookings.models import Booking, BookingTransition
+from switchboard.bookings.workflows import WORKFLOWS
+from switchboard.catalog.selectors import qualified_staff
+from switchboard.common.errors import NotFound
+from switchboard.staff.models import StaffMember
+
+BUSY, AVAILABLE = "busy", "available"
+NOTHING = Q(pk__in=[])
+
+
+def _any(conditions) -> Q:
+    return reduce(operator.or_, conditions, NOTHING)
+
+
+def standalone_counts() -> Q:
+    """Bookings (not add-ons) in an active state of their workflow: they hold the assignee."""
+    return _any(
+        Q(workflow=wf.name, status__in=sorted(wf.table.active))
+        for wf in WORKFLOWS.values()
+        if not wf.is_addon
+    )
+
+
+def addon_counts() -> Q:
+    """Add-ons active themselves and hanging on a parent that is active: they hold the assignee."""
+    return _any(
+        Q(
+            workflow=wf.name,
+            status__in=sorted(wf.table.active),
+            parent__workflow=parent,
+            parent__status__in=sorted(WORKFLOWS[parent].table.active),
+        )
+        for wf in WORKFLOWS.values()
+        for parent in wf.parent_workflows
+    )
+
+
+def driver_counts() -> Q:
+    """Bookings in one of their workflow's driver states: they hold the driver."""
+    return _any(
+        Q(workflow=wf.name, status__in=sorted(wf.driver_active))
+        for wf in WORKFLOWS.values()
+        if wf.driver_active
+    )
+
+
+class _CountOf(Func):
+    """COUNT(*) as a plain function, so that a filtered subquery returns one number and
+    Django adds no GROUP BY."""
+
+    template = "COUNT(*)"
+    output_field = IntegerField()
+
+
+def occupying(staff_ref) -> Q:
+    """Bookings that occupy `staff_ref` (a staff id, instance or OuterRef): the whole rule."""
+    as_assignee = Q(assignee=staff_ref) & (standalone_counts() | addon_counts())
+    return as_assignee | (Q(driver=staff_ref) & driver_counts())
+
+
+def _count(condition: Q):
+    rows = Booking.objects.filter(condition).order_by().annotate(n=_CountOf()).values("n")[:1]
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def with_load(staff: QuerySet) -> QuerySet:
+    """Annotate `current_assignments`: one correlated COUNT, cheap to build and to run."""
+    return staff.annotate(current_assignments=_count(occupying(OuterRef("pk"))))
+
+
+def with_workload(staff: QuerySet) -> QuerySet:
+    """`current_assignments`, its sources and busy/available (busy at or over capacity)."""
+    return with_load(staff).annotate(
+        standalone_bookings=_count(Q(assignee=OuterRef("pk")) & standalone_counts()),
+        addon_services=_count(Q(assignee=OuterRef("pk")) & addon_counts()),
+        driving=_count(Q(driver=OuterRef("pk")) & driver_counts()),
+        availability_status=Case(
+            When(current_assignments__gte=F("capacity"), then=Value(BUSY)),
+            default=Value(AVAILABLE),
+            output_field=CharField(),
+        ),
+    )
+
+
+def employees_with_workload(
+    organization,
+    *,
+    department: str | None = None,
+    skill: str | None = None,
+    availability: str | None = None,
+    is_active: bool | None = True,
+) -> QuerySet:
+    """The Employees list: every row with its workload and status, in one query."""
+    qs = with_workload(
+        StaffMember.objects.for_org(organization).select_related("user", "department")
+    )
+    if is_active is not None:
+        qs = qs.filter(is_active=is_active)
+    if department:
+        qs = qs.filter(department__slug=department)
+    if skill:
+        qs = qs.filter(skills__slug=skill)
+    if availability:
+        qs = qs.filter(availability_status=availability)
+    return qs
+
+
+def employee_get(organization, pk) -> StaffMember:
+    staff = employees_with_workload(organization, is_active=None).filter(pk=pk).first()
+    if staff is None:
+        raise NotFound("No such staff member.")
+    return staff
+
+
+def workloads(staff_ids) -> dict[int, tuple[int, int]]:
+    """{staff id: (current assignments, capacity)} for the given staff, in one query."""
+    rows = with_load(StaffMember.objects.filter(pk__in=list(staff_ids)))
+    return {
+        pk: (load, cap)
+        for pk, load, cap in rows.values_list("pk", "current_assignments", "capacity")
+    }
+
+
+def assignment_candidates(service, *, only=None) -> list[StaffMember]:
+    """Qualified staff, least loaded first, then who has waited longest since an assignment.
+
+    Full staff are included (a lock-and-recount may find them free again); the caller skips
+    anyone at capacity. `only` narrows to the given staff ids (the ones locked).
+    """
+    last_assigned = (
+        Booking.objects.filter(assignee=OuterRef("pk"), assigned_at__isnull=False)
+        .order_by("-assigned_at")
+        .values("assigned_at")[:1]
+    )
+    qs = qualified_staff(service)
+    if only is not None:
+        qs = qs.filter(pk__in=list(only))
+    return list(
+        with_load(qs)
+        .select_related("user")
+        .annotate(last_assigned_at=Subquery(last_assigned))
+        .order_by("current_assignments", F("last_assigned_at").asc(nulls_first=True), "pk")
+    )
+
+
+def active_assignments(organization, staff: StaffMember) -> QuerySet:
+    """What occupies `staff` now (the Employees modal): never completed or cancelled work."""
+    as_driver = Q(driver=staff) & driver_counts()
+    return (
+        bookings_base(organization)
+        .filter(occupying(staff))
+        .annotate(
+            held_as=Case(
+                When(as_driver, then=Value("driving")),
+                When(parent__isnull=False, then=Value("addon")),
+                default=Value("standalone"),
+                output_field=CharField(),
+            )
+        )
+    )
+
+
+def bookings_base(organization) -> QuerySet:
+    return Booking.objects.for_org(organization).select_related(
+        "service",
+        "resource",
+        "customer",
+        "parent",
+        "assignee__user",
+        "driver__user",
+    )
+
+
+def active_bookings() -> Q:
+    """Bookings in an active state of their own workflow (whoever holds them)."""
+    return _any(
+        Q(workflow=wf.name, status__in=sorted(wf.table.active)) for wf in WORKFLOWS.values()
+    )
+
+
+def bookings_list(
+    organization,
+    *,
+    status: str | None = None,
+    assignee: int | str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    active: bool | None = None,
+    service: int | None = None,
+    customer=None,
+    held_by: StaffMember | None = None,
+) -> QuerySet:
+    """Bookings filtered as the list endpoint offers; `assignee="none"` means unassigned.
+
+    `customer` narrows to one customer's bookings and `held_by` to a staff member's own
+    (as assignee or driver): what customers and staff may see.
+    """
+    qs = bookings_base(organization)
+    if status:
+        qs = qs.filter(status=status)
+    if assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif assignee:
+        qs = qs.filter(assignee_id=assignee)
+    if date_from:
+        qs = qs.filter(starts_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(starts_at__date__lte=date_to)
+    if active is True:
+        qs = qs.filter(active_bookings())
+    elif active is False:
+        qs = qs.exclude(active_bookings())
+    if service:
+        qs = qs.filter(service_id=service)
+    if customer is not None:
+        qs = qs.filter(customer=customer)
+    if held_by is not None:
+        qs = qs.filter(Q(assignee=held_by) | Q(driver=held_by))
+    return qs
+
+
+def unassigned_bookings(organization) -> QuerySet:
+    """Active bookings nobody is assigned to: the operators' to-do list."""
+    return bookings_list(organization, assignee="none", active=True)
+
+
+def transitions_of(booking) -> QuerySet:
+    return BookingTransition.objects.filter(booking_ref=booking.pk).select_related("by")
+
+
+def overlapping_bookings(resource, starts_at, ends_at, *, exclude_pk=None) -> QuerySet:
+    """Active bookings of `resource` whose time overlaps [starts_at, ends_at)."""
+    return (
+        Booking.objects.filter(resource=resource, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .filter(active_bookings())
+        .exclude(pk=exclude_pk)
+    )

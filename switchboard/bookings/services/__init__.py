@@ -1,0 +1,25 @@
+"""Every write to bookings goes through these functions (one transaction each)."""
+
+from switchboard.bookings.services.assignment import (
+    booking_assign,
+    booking_auto_assign,
+    booking_set_driver,
+    booking_unassign,
+)
+from switchboard.bookings.services.booking import (
+    booking_create,
+    booking_delete,
+    booking_transition,
+    booking_update,
+)
+
+__all__ = [
+    "booking_assign",
+    "booking_auto_assign",
+    "booking_create",
+    "booking_delete",
+    "booking_set_driver",
+    "booking_transition",
+    "booking_unassign",
+    "booking_update",
+]

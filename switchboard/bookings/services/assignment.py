@@ -1,0 +1,93 @@
+"""Assignment: manual, automatic, reassignment, unassignment, and the driver.
+
+Automatic assignment picks the least-loaded qualified staff member under capacity; among
+equals, the one who has waited longest since their last assignment. The candidates are read
+before the transaction (a cheap, unlocked look); inside it their rows are locked and counted
+again, and only that fresh count decides (pretix's lock → re-check → write).
+"""
+
+from django.db import transaction
+
+from switchboard.accounts.models import User
+from switchboard.bookings import lock_objects
+from switchboard.bookings.events import emit_booking_unassigned
+from switchboard.bookings.models import Booking
+from switchboard.bookings.selectors import assignment_candidates
+from switchboard.bookings.services.changes import apply_changes, update_booking
+from switchboard.bookings.services.rules import acting_role
+from switchboard.bookings.workflows import MANAGERS_AND_JOBS, workflow
+from switchboard.common.errors import Conflict, Forbidden
+from switchboard.staff.models import StaffMember
+
+NOBODY_FREE = "No qualified staff member is under capacity."
+
+
+def candidates_snapshot(booking_or_service, *, exclude=()) -> list[StaffMember]:
+    """The unlocked look taken before the transaction."""
+    service = getattr(booking_or_service, "service", booking_or_service)
+    return [s for s in assignment_candidates(service) if s.pk not in set(exclude)]
+
+
+def pick_assignee(service, snapshot: list[StaffMember]) -> StaffMember | None:
+    """Inside the transaction: lock the candidates, count again, take the first one free."""
+    if not lock_objects.capacity_lock_enabled():
+        # Check-then-act on the unlocked look: only the concurrency test ever runs this.
+        return next((s for s in snapshot if s.current_assignments < s.capacity), None)
+    ids = [s.pk for s in snapshot]
+    lock_objects.lock_staff(ids)
+    fresh = assignment_candidates(service, only=ids)
+    return next((s for s in fresh if s.current_assignments < s.capacity), None)
+
+
+def booking_assign(
+    *,
+    booking: Booking,
+    assignee: StaffMember,
+    acting_user: User | None,
+    override_capacity: bool = False,
+    note: str = "",
+) -> Booking:
+    """An operator picks the person (or another one: a reassignment, both people are told)."""
+    return update_booking(
+        booking, acting_user, {"assignee": assignee}, override=override_capacity, note=note
+    )
+
+
+def booking_unassign(*, booking: Booking, acting_user: User | None, note: str = "") -> Booking:
+    return update_booking(booking, acting_user, {"assignee": None}, note=note)
+
+
+def booking_set_driver(
+    *,
+    booking: Booking,
+    driver: StaffMember | None,
+    acting_user: User | None,
+    override_capacity: bool = False,
+) -> Booking:
+    return update_booking(booking, acting_user, {"driver": driver}, override=override_capacity)
+
+
+def booking_auto_assign(*, booking: Booking, acting_user: User | None) -> Booking:
+    """Assign the best free candidate; if there is none, leave it unassigned and say so."""
+    snapshot = candidates_snapshot(booking, exclude=[booking.driver_id])
+    with transaction.atomic():
+        booking = lock_objects.lock_booking(booking.pk)
+        role = acting_role(booking.organization, acting_user)
+        if role not in MANAGERS_AND_JOBS:
+            raise Forbidden("Only owners and operators assign people.")
+        if booking.assignee_id is not None:
+            raise Conflict("The booking is already assigned.", assignee_id=booking.assignee_id)
+        if not workflow(booking.workflow).table.is_active(booking.status):
+            raise Conflict("Only an active booking can be assigned.", status=booking.status)
+        chosen = pick_assignee(booking.service, snapshot)
+        if chosen is None:
+            emit_booking_unassigned(booking, NOBODY_FREE)
+            return booking
+        return apply_changes(
+            booking,
+            role=role,
+            user=acting_user,
+            changes={"assignee": chosen},
+            claimed={chosen.pk},
+            auto=True,
+        )

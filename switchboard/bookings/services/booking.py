@@ -1,0 +1,265 @@
+"""A booking's life: create, change (the seed 002 PATCH), transition, delete."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from switchboard.accounts.models import Membership, Organization, User
+from switchboard.bookings import lock_objects
+from switchboard.bookings.events import (
+    emit_booking_unassigned,
+    emit_booking_updated,
+    emit_workload_updated,
+)
+from switchboard.bookings.models import AuditAction, Booking
+from switchboard.bookings.selectors import overlapping_bookings
+from switchboard.bookings.services.assignment import NOBODY_FREE, candidates_snapshot, pick_assignee
+from switchboard.bookings.services.changes import update_booking
+from switchboard.bookings.services.rules import (
+    acting_role,
+    audit,
+    check_assignee,
+    check_driver,
+    check_same_org,
+    claim_capacity,
+    holders,
+    occupancy,
+)
+from switchboard.bookings.workflows import MANAGERS_AND_JOBS, PARENT_WORKFLOWS, workflow
+from switchboard.catalog.models import Resource, Service
+from switchboard.common.clock import now
+from switchboard.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from switchboard.staff.models import StaffMember
+
+logger = logging.getLogger(__name__)
+
+
+def _times(service: Service, starts_at: datetime, ends_at: datetime | None):
+    if starts_at is None:
+        raise InvalidInput({"starts_at": "A start time is required."})
+    for field, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if value is not None and timezone.is_naive(value):
+            raise InvalidInput({field: "Give the time with its UTC offset."})
+    if ends_at is None:
+        ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    if ends_at <= starts_at:
+        raise InvalidInput({"ends_at": "The end must be after the start."})
+    return starts_at, ends_at
+
+
+def _check_parent(organization, wf, parent: Booking | None) -> None:
+    if not wf.is_addon:
+        if parent is not None:
+            raise InvalidInput({"parent": f"A {wf.name} booking cannot hang on another booking."})
+        return
+    if parent is None:
+        raise InvalidInput({"parent": "An add-on needs the booking it is added to."})
+    check_same_org(organization, parent, "booking")
+    if parent.workflow not in wf.parent_workflows:
+        raise InvalidInput({"parent": f"Add-ons go on {', '.join(wf.parent_workflows)} bookings."})
+
+
+def _check_customer(organization, customer: User | None, customer_name: str) -> None:
+    if customer is None:
+        if not customer_name.strip():
+            raise InvalidInput({"customer_name": "Give a customer: a member, or a name."})
+        return
+    if not Membership.objects.filter(
+        organization=organization, user=customer, is_active=True
+    ).exists():
+        raise NotFound("No such customer.")
+
+
+def _hold_resource(resource: Resource, starts_at, ends_at) -> None:
+    """Lock the resource row, then refuse maintenance and overlapping active bookings."""
+    resource = lock_objects.lock_resource(resource.pk)
+    if not resource.is_active:
+        raise InvalidInput({"resource": "This resource is not in use any more."})
+    if resource.in_maintenance:
+        raise Conflict("This resource is in maintenance.", resource_id=resource.pk)
+    clash = overlapping_bookings(resource, starts_at, ends_at).first()
+    if clash is not None:
+        raise Conflict("The resource is booked at that time.", booking_id=clash.pk)
+
+
+def _check_people(organization, service, wf, assignee, driver) -> None:
+    if assignee is not None:
+        check_same_org(organization, assignee, "staff member")
+        check_assignee(service, assignee)
+    if driver is not None:
+        check_same_org(organization, driver, "staff member")
+        check_driver(wf, driver, assignee_id=assignee.pk if assignee else None)
+
+
+def _check_new(organization, service, resource, acting_user):
+    """Who may book, and what: answers before anything is read for the booking itself."""
+    check_same_org(organization, service, "service")
+    check_same_org(organization, resource, "resource")
+    if acting_role(organization, acting_user) not in MANAGERS_AND_JOBS:
+        raise Forbidden("Only owners and operators make bookings here.")
+    if not service.is_active:
+        raise InvalidInput({"service": "This service is not offered any more."})
+    return workflow(service.workflow)
+
+
+def _lock_parent(parent: Booking | None) -> Booking | None:
+    """Re-read the parent under its lock: it must still be active to carry an add-on."""
+    if parent is None:
+        return None
+    parent = lock_objects.lock_booking(parent.pk)
+    if not workflow(parent.workflow).table.is_active(parent.status):
+        raise Conflict("Add-ons go on active bookings only.", status=parent.status)
+    return parent
+
+
+def _assign_automatically(booking: Booking, snapshot) -> set[int]:
+    """Give the booking the best free candidate, if any; return whose capacity was checked."""
+    chosen = pick_assignee(booking.service, snapshot)
+    if chosen is None:
+        return set()
+    booking.assignee, booking.assigned_at = chosen, now()
+    return {chosen.pk}
+
+
+def _record_creation(booking: Booking, acting_user, *, auto: bool, override: bool) -> None:
+    audit(
+        booking,
+        AuditAction.CREATED,
+        acting_user,
+        from_status="",
+        assignee_to=booking.assignee_id,
+        driver_to=booking.driver_id,
+        automatic=auto,
+        override_capacity=override,
+    ).save()
+    emit_booking_updated(booking, "created", changed=["status"])
+    emit_workload_updated(booking.organization, holders(booking))
+    if auto and booking.assignee_id is None:
+        emit_booking_unassigned(booking, NOBODY_FREE)
+
+
+def booking_create(
+    *,
+    organization: Organization,
+    service: Service,
+    starts_at: datetime,
+    ends_at: datetime | None = None,
+    customer: User | None = None,
+    customer_name: str = "",
+    customer_phone: str = "",
+    resource: Resource | None = None,
+    assignee: StaffMember | None = None,
+    driver: StaffMember | None = None,
+    parent: Booking | None = None,
+    notes: str = "",
+    auto_assign: bool = False,
+    override_capacity: bool = False,
+    acting_user: User | None,
+) -> Booking:
+    """Make a booking in its workflow's initial state, assigned by hand or automatically.
+
+    When automatic assignment finds nobody free the booking is still made, unassigned, and
+    operators hear `booking-unassigned`.
+    """
+    wf = _check_new(organization, service, resource, acting_user)
+    starts_at, ends_at = _times(service, starts_at, ends_at)
+    _check_parent(organization, wf, parent)
+    if parent is not None and customer is None and not customer_name:
+        customer, customer_name = parent.customer, parent.customer_name
+    _check_customer(organization, customer, customer_name)
+    _check_people(organization, service, wf, assignee, driver)
+    auto = auto_assign and assignee is None
+    snapshot = candidates_snapshot(service, exclude=[driver.pk] if driver else []) if auto else []
+    with transaction.atomic():
+        # Locks in the fixed order: booking (the parent), resource, staff.
+        parent = _lock_parent(parent)
+        if resource is not None:
+            _hold_resource(resource, starts_at, ends_at)
+        booking = Booking(
+            organization=organization,
+            service=service,
+            workflow=wf.name,
+            status=wf.table.initial,
+            customer=customer,
+            customer_name=customer_name,
+            customer_phone=customer_phone,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            resource=resource,
+            assignee=assignee,
+            assigned_at=now() if assignee else None,
+            driver=driver,
+            parent=parent,
+            notes=notes,
+        )
+        claimed = _assign_automatically(booking, snapshot) if auto else set()
+        claim_capacity(holders(booking) - claimed, override=override_capacity)
+        booking.save()
+        _record_creation(booking, acting_user, auto=auto, override=override_capacity)
+    logger.info(
+        "booking_created org=%s booking=%s workflow=%s assignee=%s",
+        organization.slug,
+        booking.pk,
+        wf.name,
+        booking.assignee_id,
+    )
+    return booking
+
+
+def booking_update(
+    *,
+    booking: Booking,
+    acting_user: User | None,
+    override_capacity: bool = False,
+    note: str = "",
+    **changes,
+) -> Booking:
+    """Seed 002's status update: `status`, `assignee`, `driver`, `notes`,
+    `therapist_accepted`, `driver_accepted`, `rejection_reason`, all in one transaction.
+
+    People change first, so `{"status": "driver_assigned_pickup", "driver": …}` works.
+    A status equal to the current one is not a move and is ignored.
+    """
+    return update_booking(booking, acting_user, changes, override=override_capacity, note=note)
+
+
+def booking_transition(
+    *,
+    booking: Booking,
+    status: str,
+    acting_user: User | None,
+    note: str = "",
+    rejection_reason: str | None = None,
+    override_capacity: bool = False,
+) -> Booking:
+    """Move the booking to `status`; anything outside its workflow's table is a 409."""
+    changes = {"status": status}
+    if rejection_reason is not None:
+        changes["rejection_reason"] = rejection_reason
+    return update_booking(
+        booking,
+        acting_user,
+        changes,
+        override=override_capacity,
+        note=note,
+        strict_status=True,
+    )
+
+
+@transaction.atomic
+def booking_delete(*, booking: Booking, acting_user: User | None, note: str = "") -> None:
+    """Delete a booking and its add-ons; whoever they occupied is told their new workload."""
+    booking = lock_objects.lock_booking(booking.pk)
+    organization, booking_id = booking.organization, booking.pk
+    if acting_role(organization, acting_user) not in MANAGERS_AND_JOBS:
+        raise Forbidden("Only owners and operators delete bookings.")
+    addons = list(booking.addons.all()) if booking.workflow in PARENT_WORKFLOWS else []
+    occupied = occupancy(booking, addons)
+    for gone in [*addons, booking]:
+        audit(gone, AuditAction.DELETED, acting_user, note=note, assignee=gone.assignee_id).save()
+        emit_booking_updated(gone, "deleted")
+    booking.delete()
+    emit_workload_updated(organization, set(occupied))
+    logger.info("booking_deleted org=%s booking=%s", organization.slug, booking_id)

@@ -1,0 +1,302 @@
+"""One engine for every change to an existing booking (status, people, flags, notes).
+
+The named services (`booking_transition`, `booking_assign`, …) all end here, inside their
+transaction and with the booking row locked, so that each change is validated against the
+workflow, claims capacity for whoever it starts to occupy, writes its audit rows and emits
+its events in one place.
+"""
+
+from django.db import transaction
+
+from switchboard.accounts.models import User
+from switchboard.bookings import lock_objects
+from switchboard.bookings.events import emit_booking_updated, emit_workload_updated
+from switchboard.bookings.models import AuditAction, Booking
+from switchboard.bookings.services.rules import (
+    acting_role,
+    audit,
+    check_assignee,
+    check_driver,
+    check_same_org,
+    claim_capacity,
+    occupancy,
+)
+from switchboard.bookings.workflows import (
+    CUSTOMER,
+    MANAGERS_AND_JOBS,
+    PARENT_WORKFLOWS,
+    STAFF,
+    Status,
+    workflow,
+)
+from switchboard.common.clock import now
+from switchboard.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from switchboard.staff.selectors import staff_for_user
+
+UPDATE_FIELDS = frozenset(
+    {
+        "status",
+        "assignee",
+        "driver",
+        "notes",
+        "therapist_accepted",
+        "driver_accepted",
+        "rejection_reason",
+    }
+)
+STAFF_FIELDS = frozenset(
+    {"status", "notes", "therapist_accepted", "driver_accepted", "rejection_reason"}
+)
+
+
+def check_may_change(booking: Booking, role: str, user: User | None, changes, override: bool):
+    """Field-level rules of who may touch what; the workflow table then checks the move."""
+    unknown = set(changes) - UPDATE_FIELDS
+    if unknown:
+        raise InvalidInput({field: "This field cannot be changed." for field in unknown})
+    if role in MANAGERS_AND_JOBS:
+        return
+    if override:
+        raise Forbidden("Only owners and operators can override capacity.")
+    if role == CUSTOMER:
+        _customer_may_change(booking, user, changes)
+    elif role == STAFF:
+        _staff_may_change(booking, user, changes)
+    else:
+        raise Forbidden()
+
+
+def _customer_may_change(booking: Booking, user: User, changes) -> None:
+    if booking.customer_id != user.pk:
+        raise NotFound("No such booking.")  # another customer's booking does not exist for them
+    if set(changes) - {"status"}:
+        raise Forbidden("Customers can only change the status of their own bookings.")
+
+
+def _staff_may_change(booking: Booking, user: User, changes) -> None:
+    me = staff_for_user(booking.organization, user)
+    if me is None or me.pk not in (booking.assignee_id, booking.driver_id):
+        raise Forbidden("Staff can only change their own assignments.")
+    if set(changes) - STAFF_FIELDS:
+        raise Forbidden("Only owners and operators assign people.")
+    if "therapist_accepted" in changes and me.pk != booking.assignee_id:
+        raise Forbidden("Only the assigned therapist can accept the booking.")
+    if "driver_accepted" in changes and me.pk != booking.driver_id:
+        raise Forbidden("Only the assigned driver can accept the pickup.")
+
+
+class _Change:
+    """The state of one change while it is applied: what moved and the audit rows."""
+
+    def __init__(self, booking: Booking, user, note: str):
+        self.booking, self.user, self.note = booking, user, note
+        self.wf = workflow(booking.workflow)
+        self.changed: set[str] = set()
+        self.rows = []
+        self.previous = {
+            "status": booking.status,
+            "assignee_id": booking.assignee_id,
+            "driver_id": booking.driver_id,
+        }
+
+    def refuse_if_finished(self, field: str):
+        if self.wf.table.is_terminal(self.booking.status):
+            raise Conflict(
+                f"A {self.booking.status} booking cannot change its {field}.",
+                status=self.booking.status,
+                allowed=[],
+            )
+
+    def set_assignee(self, staff, *, override: bool, auto: bool):
+        booking = self.booking
+        if (staff.pk if staff else None) == booking.assignee_id:
+            return
+        self.refuse_if_finished("assignee")
+        if staff is not None:
+            check_same_org(booking.organization, staff, "staff member")
+            check_assignee(booking.service, staff)
+            if staff.pk == booking.driver_id:
+                raise InvalidInput({"assignee": "The assignee cannot be the booking's driver."})
+        action = AuditAction.ASSIGNED if staff else AuditAction.UNASSIGNED
+        self.rows.append(
+            audit(
+                booking,
+                action,
+                self.user,
+                note=self.note,
+                assignee_from=booking.assignee_id,
+                assignee_to=staff.pk if staff else None,
+                automatic=auto,
+                override_capacity=override,
+            )
+        )
+        booking.assignee = staff
+        booking.assigned_at = now() if staff else None
+        # A new person has not accepted anything yet: the offer starts again.
+        booking.therapist_accepted, booking.therapist_accepted_at = False, None
+        self.changed |= {"assignee", "therapist_accepted"}
+
+    def set_driver(self, staff, *, override: bool):
+        booking = self.booking
+        if (staff.pk if staff else None) == booking.driver_id:
+            return
+        self.refuse_if_finished("driver")
+        if staff is not None:
+            check_same_org(booking.organization, staff, "staff member")
+            check_driver(self.wf, staff, assignee_id=booking.assignee_id)
+        self.rows.append(
+            audit(
+                booking,
+                AuditAction.DRIVER,
+                self.user,
+                note=self.note,
+                driver_from=booking.driver_id,
+                driver_to=staff.pk if staff else None,
+                override_capacity=override,
+            )
+        )
+        booking.driver = staff
+        booking.driver_accepted, booking.driver_accepted_at = False, None
+        self.changed |= {"driver", "driver_accepted"}
+
+    def set_flag(self, field: str, value: bool):
+        booking = self.booking
+        if self.wf.name != "home_service":
+            raise InvalidInput({field: "Only home-service bookings are accepted by people."})
+        person = booking.assignee_id if field == "therapist_accepted" else booking.driver_id
+        if value and person is None:
+            raise InvalidInput({field: "Nobody is assigned to accept it."})
+        if getattr(booking, field) == value:
+            return
+        setattr(booking, field, value)
+        setattr(booking, f"{field}_at", now() if value else None)
+        self.changed.add(field)
+        self.rows.append(audit(booking, AuditAction.UPDATED, self.user, **{field: value}))
+
+    def set_notes(self, notes: str):
+        if notes == self.booking.notes:
+            return
+        self.booking.notes = notes
+        self.changed.add("notes")
+        self.rows.append(audit(self.booking, AuditAction.UPDATED, self.user, notes=notes))
+
+    def move(self, target: str, role: str, *, strict: bool, rejection_reason: str | None):
+        booking = self.booking
+        if target not in self.wf.table.states:
+            raise InvalidInput(
+                {"status": f"'{target}' is not a status of the {self.wf.name} workflow."}
+            )
+        if target == booking.status and not strict:
+            return
+        self.wf.table.check(booking.status, target, role)
+        self._check_requirement(target, rejection_reason)
+        source = booking.status
+        booking.status = target
+        self._side_effects(source, target, rejection_reason)
+        self.changed.add("status")
+        self.rows.append(
+            audit(
+                booking,
+                AuditAction.TRANSITION,
+                self.user,
+                from_status=source,
+                to_status=target,
+                note=self.note,
+                **({"rejection_reason": rejection_reason} if rejection_reason else {}),
+            )
+        )
+
+    def _check_requirement(self, target: str, rejection_reason: str | None):
+        field = self.wf.required_field(target)
+        if field == "driver" and self.booking.driver_id is None:
+            raise InvalidInput({"driver": f"Moving to '{target}' needs a driver."})
+        if field == "rejection_reason" and not (rejection_reason or "").strip():
+            raise InvalidInput({"rejection_reason": "Say why the booking is rejected."})
+
+    def _side_effects(self, source: str, target: str, rejection_reason: str | None):
+        booking = self.booking
+        if target == Status.REJECTED:
+            booking.rejection_reason = rejection_reason.strip()
+            booking.rejected_by, booking.rejected_at = self.user, now()
+            booking.therapist_accepted, booking.therapist_accepted_at = False, None
+            self.changed |= {"rejection_reason", "therapist_accepted"}
+        elif source == Status.REJECTED:
+            booking.rejection_reason, booking.rejected_by, booking.rejected_at = "", None, None
+            self.changed.add("rejection_reason")
+        if source == Status.DRIVER_ASSIGNED_PICKUP and target == Status.PICKUP_REQUESTED:
+            # The driver declined: the pickup goes back to the operators, without them.
+            booking.driver, booking.driver_accepted, booking.driver_accepted_at = None, False, None
+            self.changed |= {"driver", "driver_accepted"}
+
+
+def apply_changes(
+    booking: Booking,
+    *,
+    role: str,
+    user: User | None,
+    changes: dict,
+    override: bool = False,
+    note: str = "",
+    strict_status: bool = False,
+    claimed=frozenset(),
+    auto: bool = False,
+) -> Booking:
+    """Apply `changes` to a locked `booking`; the caller holds the transaction.
+
+    `claimed` are staff whose capacity the caller has already checked under the lock.
+    """
+    addons = list(booking.addons.all()) if booking.workflow in PARENT_WORKFLOWS else []
+    before = occupancy(booking, addons)
+    change = _Change(booking, user, note)
+    if "assignee" in changes:
+        change.set_assignee(changes["assignee"], override=override, auto=auto)
+    if "driver" in changes:
+        change.set_driver(changes["driver"], override=override)
+    reason = changes.get("rejection_reason")
+    if reason is not None and changes.get("status") != Status.REJECTED:
+        raise InvalidInput({"rejection_reason": "Give a reason together with status 'rejected'."})
+    if "status" in changes:
+        change.move(changes["status"], role, strict=strict_status, rejection_reason=reason)
+    for flag in ("therapist_accepted", "driver_accepted"):
+        if flag in changes:
+            change.set_flag(flag, changes[flag])
+    if "notes" in changes:
+        change.set_notes(changes["notes"])
+    if not change.rows:
+        return booking
+    after = occupancy(booking, addons)
+    claim_capacity({pk for pk in after if after[pk] > before[pk]} - set(claimed), override=override)
+    booking.updated_at = now()
+    booking.save()
+    for row in change.rows:
+        row.save()
+    emit_booking_updated(booking, "updated", changed=change.changed, previous=change.previous)
+    emit_workload_updated(
+        booking.organization, {pk for pk in before | after if before[pk] != after[pk]}
+    )
+    return booking
+
+
+def update_booking(
+    booking: Booking,
+    acting_user: User | None,
+    changes: dict,
+    *,
+    override: bool = False,
+    note: str = "",
+    strict_status: bool = False,
+) -> Booking:
+    """Lock the booking, check who may change what, apply: one transaction."""
+    with transaction.atomic():
+        booking = lock_objects.lock_booking(booking.pk)
+        role = acting_role(booking.organization, acting_user)
+        check_may_change(booking, role, acting_user, changes, override)
+        return apply_changes(
+            booking,
+            role=role,
+            user=acting_user,
+            changes=changes,
+            override=override,
+            note=note,
+            strict_status=strict_status,
+        )

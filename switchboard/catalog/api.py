@@ -1,0 +1,176 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from switchboard.accounts.scoping import OrgScopedMixin
+from switchboard.catalog import services
+from switchboard.catalog.models import Resource, Service, Workflow
+from switchboard.catalog.selectors import resources_list, services_list
+from switchboard.common.errors import InvalidInput
+from switchboard.staff.selectors import staff_list
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    skill = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    providers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Service
+        fields = [
+            "id",
+            "name",
+            "workflow",
+            "duration_minutes",
+            "buffer_minutes",
+            "price",
+            "skill",
+            "providers",
+            "is_active",
+        ]
+
+
+class ServiceWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    workflow = serializers.ChoiceField(choices=Workflow.choices, default=Workflow.STANDARD)
+    # Plain integers so that a negative duration reaches the service's own message.
+    duration_minutes = serializers.IntegerField(default=60)
+    buffer_minutes = serializers.IntegerField(default=0)
+    price = serializers.DecimalField(max_digits=10, decimal_places=2, default=0)
+    skill = serializers.CharField(max_length=60, allow_null=True, required=False)
+    providers = serializers.ListField(child=serializers.IntegerField(), required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+class ResourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Resource
+        fields = ["id", "name", "kind", "in_maintenance", "is_active"]
+
+
+class ResourceWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    kind = serializers.CharField(max_length=40)
+    in_maintenance = serializers.BooleanField(default=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+def _include_inactive(request) -> bool | None:
+    return None if request.query_params.get("include_inactive") == "true" else True
+
+
+class ServiceViewSet(
+    OrgScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """What the organisation offers. Internal members read; owners and operators change."""
+
+    serializer_class = ServiceSerializer
+    queryset = Service.objects.none()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("workflow", str, enum=Workflow.values),
+            OpenApiParameter("include_inactive", bool),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Service.objects.none()
+        if self.action != "list":
+            return services_list(self.organization, is_active=None)
+        return services_list(
+            self.organization,
+            workflow=self.request.query_params.get("workflow"),
+            is_active=_include_inactive(self.request),
+        )
+
+    def _providers(self, values):
+        if "providers" not in values:
+            return values
+        ids = set(values["providers"])
+        found = list(staff_list(self.organization).filter(pk__in=ids))
+        if len(found) != len(ids):
+            raise InvalidInput({"providers": "Every provider must be an active staff member."})
+        return {**values, "providers": found}
+
+    @extend_schema(request=ServiceWriteSerializer, responses={201: ServiceSerializer})
+    def create(self, request, org_slug):
+        data = ServiceWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = self._providers(dict(data.validated_data))
+        values.pop("is_active", None)
+        service = services.service_create(
+            organization=self.organization, acting_user=request.user, **values
+        )
+        return Response(ServiceSerializer(service).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ServiceWriteSerializer, responses=ServiceSerializer)
+    def partial_update(self, request, org_slug, pk):
+        data = ServiceWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        service = services.service_update(
+            service=self.get_object(),
+            acting_user=request.user,
+            **self._providers(dict(data.validated_data)),
+        )
+        return Response(ServiceSerializer(service).data)
+
+    @extend_schema(responses=ServiceSerializer)
+    def destroy(self, request, org_slug, pk):
+        service = services.service_deactivate(service=self.get_object(), acting_user=request.user)
+        return Response(ServiceSerializer(service).data)
+
+
+class ResourceViewSet(
+    OrgScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Bookable things: bays, spaces, rooms, PCs."""
+
+    serializer_class = ResourceSerializer
+    queryset = Resource.objects.none()
+
+    @extend_schema(
+        parameters=[OpenApiParameter("kind", str), OpenApiParameter("include_inactive", bool)]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Resource.objects.none()
+        if self.action != "list":
+            return resources_list(self.organization, is_active=None)
+        return resources_list(
+            self.organization,
+            kind=self.request.query_params.get("kind"),
+            is_active=_include_inactive(self.request),
+        )
+
+    @extend_schema(request=ResourceWriteSerializer, responses={201: ResourceSerializer})
+    def create(self, request, org_slug):
+        data = ResourceWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values.pop("is_active", None)
+        resource = services.resource_create(
+            organization=self.organization, acting_user=request.user, **values
+        )
+        return Response(ResourceSerializer(resource).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ResourceWriteSerializer, responses=ResourceSerializer)
+    def partial_update(self, request, org_slug, pk):
+        data = ResourceWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        resource = services.resource_update(
+            resource=self.get_object(), acting_user=request.user, **data.validated_data
+        )
+        return Response(ResourceSerializer(resource).data)
+
+    @extend_schema(responses=ResourceSerializer)
+    def destroy(self, request, org_slug, pk):
+        resource = services.resource_deactivate(
+            resource=self.get_object(), acting_user=request.user
+        )
+        return Response(ResourceSerializer(resource).data)

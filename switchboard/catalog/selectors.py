@@ -1,0 +1,50 @@
+from switchboard.catalog.models import Resource, Service
+from switchboard.common.errors import NotFound
+from switchboard.staff.models import StaffMember
+
+
+def services_list(organization, *, workflow: str | None = None, is_active: bool | None = True):
+    qs = Service.objects.for_org(organization).select_related("skill").prefetch_related("providers")
+    if is_active is not None:
+        qs = qs.filter(is_active=is_active)
+    if workflow:
+        qs = qs.filter(workflow=workflow)
+    return qs
+
+
+def resources_list(organization, *, kind: str | None = None, is_active: bool | None = True):
+    qs = Resource.objects.for_org(organization)
+    if is_active is not None:
+        qs = qs.filter(is_active=is_active)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def service_get(organization, pk) -> Service:
+    """A service of this organisation, or 404 (another tenant's id looks like no id)."""
+    service = Service.objects.for_org(organization).select_related("skill").filter(pk=pk).first()
+    if service is None:
+        raise NotFound("No such service.")
+    return service
+
+
+def resource_get(organization, pk) -> Resource:
+    resource = Resource.objects.for_org(organization).filter(pk=pk).first()
+    if resource is None:
+        raise NotFound("No such resource.")
+    return resource
+
+
+def qualified_staff(service: Service):
+    """Active staff who may be assigned to `service`: its skill, and its providers if any."""
+    qs = StaffMember.objects.for_org(service.organization_id).filter(is_active=True)
+    if service.skill_id:
+        qs = qs.filter(skills=service.skill_id)
+    if service.providers.exists():
+        qs = qs.filter(pk__in=service.providers.values("pk"))
+    return qs
+
+
+def is_qualified(service: Service, staff: StaffMember) -> bool:
+    return qualified_staff(service).filter(pk=staff.pk).exists()

@@ -1,0 +1,188 @@
+"""Every write to services and resources goes through these functions."""
+
+import logging
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils.text import slugify
+
+from switchboard.accounts.models import Organization, User
+from switchboard.catalog.models import Resource, Service, Workflow
+from switchboard.common.errors import Conflict, InvalidInput
+from switchboard.staff.models import Skill, StaffMember
+
+logger = logging.getLogger(__name__)
+
+SERVICE_FIELDS = (
+    "name",
+    "workflow",
+    "duration_minutes",
+    "buffer_minutes",
+    "price",
+    "skill",
+    "providers",
+    "is_active",
+)
+RESOURCE_FIELDS = ("name", "kind", "in_maintenance", "is_active")
+MAX_DURATION_MINUTES = 60 * 24 * 60  # a reservation may run for weeks, not for years
+
+
+# Services
+
+
+def _check_service_values(values: dict) -> None:
+    errors = {}
+    if "name" in values and not str(values["name"]).strip():
+        errors["name"] = "A name is required."
+    if "workflow" in values and values["workflow"] not in Workflow.values:
+        errors["workflow"] = f"'{values['workflow']}' is not a workflow."
+    duration = values.get("duration_minutes")
+    if duration is not None and not 0 < duration <= MAX_DURATION_MINUTES:
+        errors["duration_minutes"] = f"A duration is 1 to {MAX_DURATION_MINUTES} minutes."
+    if values.get("buffer_minutes") is not None and values["buffer_minutes"] < 0:
+        errors["buffer_minutes"] = "A buffer cannot be negative."
+    if values.get("price") is not None and Decimal(values["price"]) < 0:
+        errors["price"] = "A price cannot be negative."
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _skill(organization, slug: str | None) -> Skill | None:
+    if not slug:
+        return None
+    value = slugify(slug)
+    if not value:
+        raise InvalidInput({"skill": f"'{slug}' is not a valid skill name."})
+    return Skill.objects.get_or_create(organization=organization, slug=value)[0]
+
+
+def _check_providers(organization, providers) -> list[StaffMember]:
+    providers = list(providers)
+    for staff in providers:
+        if staff.organization_id != organization.pk or not staff.is_active:
+            raise InvalidInput({"providers": f"Staff member {staff.pk} is not active here."})
+    return providers
+
+
+def _check_unique_name(model, organization, name, exclude_pk=None):
+    taken = model.objects.for_org(organization).filter(name=name).exclude(pk=exclude_pk)
+    if taken.exists():
+        raise InvalidInput({"name": "This name is taken."})
+
+
+@transaction.atomic
+def service_create(
+    *,
+    organization: Organization,
+    name: str,
+    workflow: str = Workflow.STANDARD,
+    duration_minutes: int = 60,
+    buffer_minutes: int = 0,
+    price: Decimal | int = 0,
+    skill: str | None = None,
+    providers=(),
+    acting_user: User | None,
+) -> Service:
+    values = {
+        "name": name,
+        "workflow": workflow,
+        "duration_minutes": duration_minutes,
+        "buffer_minutes": buffer_minutes,
+        "price": price,
+    }
+    _check_service_values(values)
+    _check_unique_name(Service, organization, name)
+    service = Service.objects.create(
+        organization=organization, skill=_skill(organization, skill), **values
+    )
+    service.providers.set(_check_providers(organization, providers))
+    logger.info("service_created org=%s service=%s", organization.slug, service.pk)
+    return service
+
+
+@transaction.atomic
+def service_update(*, service: Service, acting_user: User | None, **changes) -> Service:
+    """Change a service. Bookings keep the workflow they were made with."""
+    unknown = set(changes) - set(SERVICE_FIELDS)
+    if unknown:
+        raise InvalidInput({field: "This field cannot be changed." for field in unknown})
+    _check_service_values(changes)
+    if "name" in changes:
+        _check_unique_name(Service, service.organization, changes["name"], service.pk)
+    if "skill" in changes:
+        service.skill = _skill(service.organization, changes["skill"])
+    for field in ("name", "workflow", "duration_minutes", "buffer_minutes", "price", "is_active"):
+        if field in changes:
+            setattr(service, field, changes[field])
+    service.save()
+    if "providers" in changes:
+        service.providers.set(_check_providers(service.organization, changes["providers"]))
+    return service
+
+
+def service_deactivate(*, service: Service, acting_user: User | None) -> Service:
+    return service_update(service=service, acting_user=acting_user, is_active=False)
+
+
+# Resources
+
+
+def _check_resource_values(values: dict) -> None:
+    errors = {}
+    if "name" in values and not str(values["name"]).strip():
+        errors["name"] = "A name is required."
+    if "kind" in values and not slugify(values["kind"]):
+        errors["kind"] = "A kind is required (wash_bay, parking_space, room, pc…)."
+    if errors:
+        raise InvalidInput(errors)
+
+
+@transaction.atomic
+def resource_create(
+    *,
+    organization: Organization,
+    name: str,
+    kind: str,
+    in_maintenance: bool = False,
+    acting_user: User | None,
+) -> Resource:
+    _check_resource_values({"name": name, "kind": kind})
+    _check_unique_name(Resource, organization, name)
+    resource = Resource.objects.create(
+        organization=organization,
+        name=name,
+        kind=slugify(kind).replace("-", "_"),
+        in_maintenance=in_maintenance,
+    )
+    logger.info("resource_created org=%s resource=%s", organization.slug, resource.pk)
+    return resource
+
+
+@transaction.atomic
+def resource_update(*, resource: Resource, acting_user: User | None, **changes) -> Resource:
+    unknown = set(changes) - set(RESOURCE_FIELDS)
+    if unknown:
+        raise InvalidInput({field: "This field cannot be changed." for field in unknown})
+    _check_resource_values(changes)
+    if "name" in changes:
+        _check_unique_name(Resource, resource.organization, changes["name"], resource.pk)
+    if "kind" in changes:
+        changes = {**changes, "kind": slugify(changes["kind"]).replace("-", "_")}
+    for field, value in changes.items():
+        setattr(resource, field, value)
+    resource.save(update_fields=list(changes) or None)
+    return resource
+
+
+def resource_deactivate(*, resource: Resource, acting_user: User | None) -> Resource:
+    return resource_update(resource=resource, acting_user=acting_user, is_active=False)
+
+
+@transaction.atomic
+def resource_delete(*, resource: Resource, acting_user: User | None) -> None:
+    """Delete a resource that no booking refers to; one with history is deactivated instead."""
+    try:
+        resource.delete()
+    except ProtectedError as exc:
+        raise Conflict("Bookings refer to this resource; deactivate it instead.") from exc

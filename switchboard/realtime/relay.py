@@ -1,0 +1,201 @@
+"""The outbox relay: committed events go to the broker in id order, then are marked.
+
+Services write `OutboxEvent` rows inside their own transaction (`publish.publish`); the
+relay runs as the scheduler's `relay_outbox` job, in the one process that holds the
+scheduler's lease, woken right after a commit in that process (`nudge`) and polling as a
+fallback for commits made in other processes.
+
+Delivery is at least once from here: a process that dies after handing events to the
+broker but before marking them publishes them again when a relay next runs. Every message
+carries its `event_id` and clients de-duplicate by it, so an application sees each event
+exactly once (docs/events.md, "Delivery").
+
+Order: events leave in id order, so each channel's events keep their order too. That needs
+the relay to see only a gap-free prefix of ids. On SQLite IMMEDIATE transactions serialise
+writers, so ids are handed out in commit order. On PostgreSQL a transaction that took id 10
+may commit after one that took id 11; before reading, the relay takes a SHARE lock on the
+outbox table, which waits for every transaction that has inserted into it (they hold ROW
+EXCLUSIVE) and is released straight after the read: every id below the highest one read is
+then committed or rolled back, and any later insert gets a higher id. New writers would queue
+behind a waiting lock request, so the relay first looks in `pg_locks` and, while a writer is
+still inside such a transaction, comes back at the next nudge (its commit sends one) or poll.
+"""
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from django.db import OperationalError, connection, transaction
+from django.db.models import F, Max, Window
+from django.db.models.functions import Lag
+
+from switchboard.common.clock import now
+from switchboard.realtime.broker import Message, get_broker
+from switchboard.realtime.models import OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+# PostgreSQL: how long the relay waits for its lock when no writer is inside a transaction
+# that wrote to the outbox. Longer than PostgreSQL's deadlock_timeout (1 s), after which an
+# autovacuum of the table that stands in the way is cancelled.
+LOCK_TIMEOUT_MS = 2000
+# While writers are always in flight the relay waits for them anyway, but no longer than
+# this, at most once per STARVED_AFTER, so that writers never queue long behind it.
+STARVED_LOCK_TIMEOUT_MS = 100
+STARVED_AFTER = 1.0
+# The two-sided test switches this off to show the reordering the lock prevents.
+ORDER_LOCK = True
+
+# Called with "before_publish" (events committed, not yet handed to the broker) and
+# "after_publish" (handed over, not yet marked). The crash test kills the process there.
+fault_hook: Callable[[str], None] | None = None
+
+_nudge_hooks: list[Callable[[], None]] = []
+
+
+def on_nudge(hook: Callable[[], None]) -> None:
+    """Register what wakes the relay (the scheduler's runner registers itself)."""
+    if hook not in _nudge_hooks:
+        _nudge_hooks.append(hook)
+
+
+def remove_nudge(hook: Callable[[], None]) -> None:
+    if hook in _nudge_hooks:
+        _nudge_hooks.remove(hook)
+
+
+def nudge() -> None:
+    """Wake the relay now; `publish` calls it on commit. Never raises into a commit."""
+    for hook in list(_nudge_hooks):
+        try:
+            hook()
+        except Exception:
+            logger.exception("relay_nudge_failed")
+
+
+def _fault(point: str) -> None:
+    if fault_hook is not None:
+        fault_hook(point)
+
+
+def relay_pending(*, limit: int = BATCH_SIZE) -> int:
+    """Publish up to `limit` committed, unpublished events in id order; return how many."""
+    rows = _committed_prefix(limit)
+    if not rows:
+        return 0
+    messages = [
+        Message(
+            channel=row.channel,
+            event=row.event,
+            data=json.dumps(row.message(), separators=(",", ":")),
+        )
+        for row in rows
+    ]
+    _fault("before_publish")
+    get_broker().publish_from_thread(messages)
+    _fault("after_publish")
+    OutboxEvent.objects.filter(pk__in=[row.pk for row in rows], published_at__isnull=True).update(
+        published_at=now()
+    )
+    logger.debug("outbox_relayed count=%d last_id=%d", len(rows), rows[-1].pk)
+    return len(rows)
+
+
+def _committed_prefix(limit: int) -> list[OutboxEvent]:
+    pending = OutboxEvent.objects.filter(published_at__isnull=True).order_by("id")
+    if connection.vendor != "postgresql" or not ORDER_LOCK:
+        return list(pending[:limit])
+    if not pending.exists():  # the common idle poll takes no lock
+        return []
+    global _blocked_since
+    timeout = LOCK_TIMEOUT_MS
+    if _writers_in_flight():
+        # New writers would queue behind the relay's lock request: come back at the next
+        # nudge or poll, unless that has gone on too long.
+        _blocked_since = _blocked_since or time.monotonic()
+        if time.monotonic() - _blocked_since < STARVED_AFTER:
+            return []
+        timeout = STARVED_LOCK_TIMEOUT_MS
+    _blocked_since = None
+    table = connection.ops.quote_name(OutboxEvent._meta.db_table)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{timeout}ms'")
+            cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
+            return list(pending[:limit])
+    except OperationalError as exc:
+        _blocked_since = time.monotonic()
+        logger.info("outbox_relay_waiting_for_writers error=%s", exc)
+        return []
+
+
+_blocked_since: float | None = None
+
+
+def _writers_in_flight() -> bool:
+    """Whether another session is inside a transaction that has written to the outbox."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'relation'"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND relation = to_regclass(%s) AND mode = 'RowExclusiveLock' AND granted"
+            " AND pid <> pg_backend_pid())",
+            [OutboxEvent._meta.db_table],
+        )
+        return cursor.fetchone()[0]
+
+
+def prune_published(*, older_than: datetime, batch: int = 5000) -> int:
+    """Delete published events created before `older_than`; never one still waiting."""
+    old = OutboxEvent.objects.filter(created_at__lt=older_than, published_at__isnull=False)
+    deleted = 0
+    while True:
+        ids = list(old.order_by("id").values_list("id", flat=True)[:batch])
+        if not ids:
+            return deleted
+        deleted += OutboxEvent.objects.filter(id__in=ids).delete()[0]
+
+
+# Audit checks (registered by the scheduler's audit_invariants job). Each returns how many
+# differences it found and a few of them described.
+
+
+def outbox_skipped_events(limit: int = 20) -> tuple[int, list[str]]:
+    """Events still waiting although a later one was published: order was broken."""
+    newest = OutboxEvent.objects.filter(published_at__isnull=False).aggregate(Max("id"))["id__max"]
+    if newest is None:
+        return 0, []
+    skipped = OutboxEvent.objects.filter(published_at__isnull=True, id__lt=newest).order_by("id")
+    examples = [
+        f"event {pk} on {channel} is unpublished although event {newest} was published"
+        for pk, channel in skipped.values_list("id", "channel")[:limit]
+    ]
+    return skipped.count(), examples
+
+
+def outbox_published_out_of_order(limit: int = 20) -> tuple[int, list[str]]:
+    """Events marked published earlier than an event with a lower id."""
+    marked = OutboxEvent.objects.filter(published_at__isnull=False).annotate(
+        previous=Window(Lag("published_at"), order_by=F("id").asc())
+    )
+    late = list(marked.filter(published_at__lt=F("previous")).values_list("id", "channel"))
+    examples = [
+        f"event {pk} on {channel} was published before an earlier event"
+        for pk, channel in late[:limit]
+    ]
+    return len(late), examples
+
+
+def outbox_stuck(*, older_than: datetime, limit: int = 20) -> tuple[int, list[str]]:
+    """Events committed before `older_than` and still not published."""
+    stuck = OutboxEvent.objects.filter(published_at__isnull=True, created_at__lt=older_than)
+    examples = [
+        f"event {pk} on {channel} has waited since {created:%Y-%m-%d %H:%M:%S}Z"
+        for pk, channel, created in stuck.order_by("id").values_list("id", "channel", "created_at")[
+            :limit
+        ]
+    ]
+    return stuck.count(), examples
