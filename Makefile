@@ -13,7 +13,8 @@ run: deps
 	@echo ""
 	@echo "Switchboard is starting at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/, admin: http://$(HOST):$(PORT)/admin/)"
 	@echo "Log in with any login above and the demo password. Stop with Ctrl-C."
-	$(BIN)/uvicorn switchboard.asgi:application --host $(HOST) --port $(PORT) --no-access-log
+	$(BIN)/uvicorn switchboard.asgi:application --host $(HOST) --port $(PORT) --no-access-log \
+		--ws-max-size 65536 --ws-per-message-deflate false
 
 test: deps
 	bash scripts/test.sh

@@ -14,6 +14,7 @@ from switchboard.realtime import signing
 from switchboard.realtime.channels import dept_channel, org_channel, presence_channel, staff_channel
 from switchboard.realtime.models import OutboxEvent
 from switchboard.realtime.publish import publish
+from switchboard.realtime.relay import relay_pending
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
 
@@ -169,6 +170,7 @@ def test_replay_returns_the_events_after_an_id_in_order(api, org, owner, other_o
     rows = [publish(org, [channel], "roster-updated", {"n": n})[0] for n in range(5)]
     publish(org, [presence_channel(org.slug)], "elsewhere", {})
     publish(other_org, [channel], "same-name-other-org", {})
+    relay_pending()
     client = api.as_user(owner)
     answer = client.get(EVENTS, {"channel": channel, "after": rows[1].pk})
     assert answer.status_code == 200
@@ -191,7 +193,18 @@ def test_replay_only_covers_the_retention_window(api, org, owner):
     with clock.frozen_at(start - timedelta(hours=25)):
         old = publish(org, [channel], "roster-updated", {"old": True})[0]
     recent = publish(org, [channel], "roster-updated", {"old": False})[0]
+    relay_pending()
     with clock.frozen_at(start):
         body = api.as_user(owner).get(EVENTS, {"channel": channel, "after": 0}).json()
     assert [e["event_id"] for e in body["events"]] == [recent.pk]
     assert OutboxEvent.objects.filter(pk=old.pk).exists()
+
+
+def test_replay_waits_for_the_relay(api, org, owner):
+    """Unpublished rows are not handed out: published ones have no gaps below them."""
+    channel = org_channel(org.slug)
+    first = publish(org, [channel], "roster-updated", {"n": 1})[0]
+    relay_pending()
+    publish(org, [channel], "roster-updated", {"n": 2})
+    body = api.as_user(owner).get(EVENTS, {"channel": channel, "after": 0}).json()
+    assert [e["event_id"] for e in body["events"]] == [first.pk]
