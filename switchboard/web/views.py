@@ -36,6 +36,14 @@ def org_page(roles=frozenset(Role), methods=("GET", "HEAD")):
     return decorate
 
 
+ROLE_PLURALS = {
+    Role.OWNER: "Owners",
+    Role.OPERATOR: "Operators",
+    Role.STAFF: "Staff",
+    Role.CUSTOMER: "Customers",
+}
+
+
 @login_required
 def index(request):
     first = organizations_for_user(request.user).order_by("name").first()
@@ -62,7 +70,7 @@ def _owner_context(org):
     staff = list(staff_list(org))
     departments = Counter(s.department.name if s.department else "No department" for s in staff)
     return {
-        "role_counts": [(label, roles.get(value, 0)) for value, label in Role.choices],
+        "role_counts": [(ROLE_PLURALS[value], roles.get(value, 0)) for value in Role.values],
         "staff_count": len(staff),
         "department_counts": sorted(departments.items()),
     }
