@@ -264,6 +264,18 @@ SCHEDULER = {
     "OUTBOX_STUCK_SECONDS": 60,
 }
 
+# Timed sessions (docs/sessions.md): the longest a session may be started or extended by,
+# how long the expiry job waits at most between looks, and when the audit calls it late.
+SESSIONS = {
+    "MAX_MINUTES": int(os.environ.get("SESSIONS_MAX_MINUTES", str(24 * 60))),
+    "EXPIRY_MAX_WAIT_SECONDS": 1.0,
+    "EXPIRY_BATCH_SIZE": 200,
+    "EXPIRY_MAX_BATCHES": 10,
+    "LATE_SECONDS": 30,
+    # A manual sync waits this long for a running one before answering that it runs.
+    "SYNC_WAIT_SECONDS": 5.0,
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -5,6 +5,15 @@ from rest_framework.routers import SimpleRouter
 
 from switchboard.accounts.api import MemberViewSet, OrganizationViewSet, TokenView
 from switchboard.bookings.api import BookingViewSet, EmployeeViewSet, StaffAssignmentsView
+from switchboard.bookings.api.sessions import (
+    AutoCompleteSessionsView,
+    ResourceBoardView,
+    SessionCancelView,
+    SessionEndView,
+    SessionExtendView,
+    SessionsView,
+    SyncSessionsView,
+)
 from switchboard.catalog.api import ResourceViewSet, ServiceViewSet
 from switchboard.realtime.views import ChannelAuthView, EventsView, UserAuthView
 from switchboard.staff.api import DepartmentViewSet, StaffViewSet
@@ -26,6 +35,29 @@ api_patterns = [
     path("auth/token", TokenView.as_view(), name="api-token"),
     path("orgs/", organizations, name="organization-list"),
     path("orgs/<slug:org_slug>/", organization, name="organization-detail"),
+    # Timed sessions (seed 004); before the router so `bookings/auto-complete-sessions`
+    # is never read as a booking id.
+    path("orgs/<slug:org_slug>/sessions/", SessionsView.as_view(), name="session-list"),
+    path(
+        "orgs/<slug:org_slug>/sessions/<int:pk>/extend",
+        SessionExtendView.as_view(),
+        name="session-extend",
+    ),
+    path(
+        "orgs/<slug:org_slug>/sessions/<int:pk>/end", SessionEndView.as_view(), name="session-end"
+    ),
+    path(
+        "orgs/<slug:org_slug>/sessions/<int:pk>/cancel",
+        SessionCancelView.as_view(),
+        name="session-cancel",
+    ),
+    path("orgs/<slug:org_slug>/resource-board", ResourceBoardView.as_view(), name="resource-board"),
+    path("orgs/<slug:org_slug>/sync-sessions", SyncSessionsView.as_view(), name="sync-sessions"),
+    path(
+        "orgs/<slug:org_slug>/bookings/auto-complete-sessions",
+        AutoCompleteSessionsView.as_view(),
+        name="auto-complete-sessions",
+    ),
     path("orgs/<slug:org_slug>/", include(org_router.urls)),
     path(
         "orgs/<slug:org_slug>/staff/<int:pk>/assignments/",

@@ -142,8 +142,21 @@ def _royal_care(kit: _Kit) -> None:
     kit.book("Home massage (90 min)", 5, "Paolo Reyes", assignee=kit.staff("care-staff2"))
 
 
+def _cafe(kit: _Kit) -> None:
+    """Two machines in use, one ending in a few minutes, so the board counts down."""
+    for name, minutes, customer in (("PC01", 45, "Arjun"), ("PC02", 5, "Meera")):
+        services.session_start(
+            organization=kit.org,
+            resource=kit.resource(name),
+            minutes=minutes,
+            customer_name=customer,
+            acting_user=kit.admin,
+        )
+
+
 BOOKINGS = {
     "sparkle-wash": _car_wash,
     "hotel-killarney": _hotel,
     "royal-care": _royal_care,
+    "pixel-cafe": _cafe,
 }

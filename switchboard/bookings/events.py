@@ -5,6 +5,7 @@ customers included.
 """
 
 from switchboard.bookings.selectors import employees_with_workload
+from switchboard.bookings.sessions_selectors import remaining_seconds, resource_with_status
 from switchboard.common.clock import now
 from switchboard.realtime.channels import dept_channel, org_channel, staff_channel
 from switchboard.realtime.publish import publish
@@ -112,5 +113,59 @@ def emit_booking_unassigned(booking, reason: str) -> None:
             "ends_at": booking.ends_at,
             "reason": reason,
             "timestamp": now(),
+        },
+    )
+
+
+# Timed sessions (seed 004)
+
+RESOURCE_STATUS_UPDATED = "resource-status-updated"
+SESSION_COMPLETED = "session-completed"
+
+
+def resource_status_payload(resource, at) -> dict:
+    """`resource` comes annotated by `sessions_selectors.with_session_status`."""
+    return {
+        "resource_id": resource.pk,
+        "name": resource.name,
+        "kind": resource.kind,
+        "status": resource.status,
+        "active_booking_id": resource.active_booking_id,
+        "starts_at": resource.session_starts_at,
+        "ends_at": resource.session_ends_at,
+        "remaining_seconds": remaining_seconds(resource, at),
+        "timestamp": at,
+    }
+
+
+def emit_resource_status_updated(organization, resource_ids, *, at=None) -> None:
+    """One event per resource, its status read (derived) from the rows after the change."""
+    at = at or now()
+    for resource_id in sorted(set(resource_ids)):
+        resource = resource_with_status(resource_id, at=at)
+        publish(
+            organization,
+            [org_channel(organization.slug)],
+            RESOURCE_STATUS_UPDATED,
+            resource_status_payload(resource, at),
+        )
+
+
+def emit_session_completed(booking, *, reason: str, at=None) -> None:
+    """A session was made official as completed: at its end (`expired`) or by hand (`ended`)."""
+    org = booking.organization
+    publish(
+        org,
+        [org_channel(org.slug)],
+        SESSION_COMPLETED,
+        {
+            "booking_id": booking.pk,
+            "resource_id": booking.resource_id,
+            "resource_name": booking.resource.name if booking.resource_id else None,
+            "status": booking.status,
+            "reason": reason,
+            "starts_at": booking.starts_at,
+            "ends_at": booking.ends_at,
+            "timestamp": at or now(),
         },
     )

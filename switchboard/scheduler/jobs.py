@@ -9,10 +9,12 @@ from datetime import timedelta
 
 from django.conf import settings
 
+from switchboard.bookings import jobs as bookings_jobs
+from switchboard.bookings.services import sessions as session_services
 from switchboard.common.clock import now
 from switchboard.realtime import relay
 from switchboard.scheduler import audit, registry, runner, services
-from switchboard.scheduler.schedules import Continuous, DailyAt, Every
+from switchboard.scheduler.schedules import Continuous, DailyAt, Every, NextDeadline
 
 RELAY_JOB = "relay_outbox"
 # One relay run publishes at most this many batches, then lets other due jobs go first.
@@ -22,6 +24,11 @@ RELAY_MAX_BATCHES = 20
 def wake_relay() -> None:
     """What a commit that wrote outbox rows calls: the relay runs now, if this process leads."""
     runner.wake(RELAY_JOB)
+
+
+def wake_expiry() -> None:
+    """What a commit that gave a session a new end calls: expiry looks again now."""
+    runner.wake(bookings_jobs.EXPIRY_JOB)
 
 
 def relay_outbox() -> dict:
@@ -55,6 +62,7 @@ def register_checks() -> None:
     audit.register_check("outbox_skipped_events", relay.outbox_skipped_events)
     audit.register_check("outbox_published_out_of_order", relay.outbox_published_out_of_order)
     audit.register_check("outbox_stuck", lambda: relay.outbox_stuck(older_than=now() - stuck_after))
+    audit.register_check("sessions_overdue", bookings_jobs.sessions_overdue_check)
 
 
 def register_jobs() -> None:
@@ -70,4 +78,14 @@ def register_jobs() -> None:
         "prune_job_runs", DailyAt.parse(config["PRUNE_AT"], daily_zone), prune_job_runs
     )
     registry.register("audit_invariants", Every(timedelta(hours=1)), audit_invariants)
+    registry.register(
+        bookings_jobs.EXPIRY_JOB,
+        NextDeadline(
+            bookings_jobs.next_deadline,
+            max_wait=timedelta(seconds=settings.SESSIONS["EXPIRY_MAX_WAIT_SECONDS"]),
+        ),
+        bookings_jobs.expire_sessions,
+    )
+    # A session started or extended may end before the deadline the runner knows.
+    session_services.on_new_deadline(wake_expiry)
     register_checks()

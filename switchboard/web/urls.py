@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from switchboard.web import employees, views
+from switchboard.web import employees, resources, views
 
 urlpatterns = [
     path("", views.index, name="home"),
@@ -21,4 +21,5 @@ urlpatterns = [
         employees.assignment_move,
         name="org-assignment-move",
     ),
+    path("o/<slug:org_slug>/resources/", resources.resources_page, name="org-resources"),
 ]

@@ -12,6 +12,14 @@ from switchboard.bookings.services.booking import (
     booking_transition,
     booking_update,
 )
+from switchboard.bookings.services.sessions import (
+    session_cancel,
+    session_end,
+    session_extend,
+    session_start,
+    sessions_complete_due,
+    sessions_sync,
+)
 
 __all__ = [
     "booking_assign",
@@ -22,4 +30,10 @@ __all__ = [
     "booking_transition",
     "booking_unassign",
     "booking_update",
+    "session_cancel",
+    "session_end",
+    "session_extend",
+    "session_start",
+    "sessions_complete_due",
+    "sessions_sync",
 ]

@@ -1,0 +1,252 @@
+"""Benchmark: how soon after its end a timed session is completed, and its event delivered.
+
+Starts the application as `make run` serves it (uvicorn, the scheduler on, a throwaway
+SQLite database), makes 2,000 sessions on 200 resources whose ends are spread over 60 s,
+listens on the organisation's private channel with a WebSocket client speaking the Pusher
+protocol (authorised through `/api/realtime/auth` with an API token), and prints one JSON
+line: end → completed (the audit row's time) and end → `session-completed` received,
+p50/p99/max in milliseconds, and how many sessions were completed (must be all).
+
+    .venv/bin/python bench/expiry.py [--sessions 2000] [--resources 200] [--spread 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import websockets
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_ID, KEY, SECRET = "515151", "bench-expiry-key", "bench-expiry-secret"
+ORG_SLUG = "bench-cafe"
+PASSWORD = "bench-expiry-password"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def environment(var_dir: Path) -> dict:
+    env = dict(os.environ)
+    env.update(
+        {
+            "SWITCHBOARD_VAR_DIR": str(var_dir),
+            "DATABASE_URL": f"sqlite:///{var_dir / 'bench.sqlite3'}",
+            "PUSHER_APP_ID": APP_ID,
+            "PUSHER_APP_KEY": KEY,
+            "PUSHER_APP_SECRET": SECRET,
+            "DJANGO_SETTINGS_MODULE": "switchboard.settings",
+            "LOG_LEVEL": "WARNING",
+            "REDIS_URL": "",
+            "SCHEDULER_ENABLED": "1",
+        }
+    )
+    return env
+
+
+def prepare(var_dir: Path, resources: int):
+    """Migrate, and create the café: an owner, a session service and the machines."""
+    os.environ.update(environment(var_dir))
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from switchboard.accounts.models import User
+    from switchboard.accounts.services import organization_create
+    from switchboard.catalog.models import Resource, Service, Workflow
+
+    call_command("migrate", verbosity=0)
+    owner = User.objects.create_user(username="bench-owner", password=PASSWORD)
+    org = organization_create(name="Bench Cafe", slug=ORG_SLUG, owner=owner, acting_user=None)
+    service = Service.objects.create(
+        organization=org, name="PC session", workflow=Workflow.SESSION, duration_minutes=60
+    )
+    Resource.objects.bulk_create(
+        Resource(organization=org, name=f"PC{i:03d}", kind="pc") for i in range(resources)
+    )
+    machines = list(Resource.objects.filter(organization=org).order_by("pk"))
+    return org, owner, service, machines
+
+
+def make_sessions(org, owner, service, machines, count: int, first_end, spread: float):
+    """Sessions back to back on each machine, ends spread evenly over `spread` seconds.
+
+    Whole minutes cannot place ten sessions of one machine in a minute, so these are made
+    with the bookings core's `booking_create` (what `session_start` calls) with explicit
+    ends; everything else — locks, audit rows, events — is the same.
+    """
+    from django.db import transaction
+
+    from switchboard.bookings.services import booking_create
+
+    previous_end = {m.pk: first_end - timedelta(seconds=30) for m in machines}
+    step = spread / count
+    made = []
+    with transaction.atomic():
+        for i in range(count):
+            machine = machines[i % len(machines)]
+            ends_at = first_end + timedelta(seconds=i * step)
+            booking = booking_create(
+                organization=org,
+                service=service,
+                starts_at=previous_end[machine.pk],
+                ends_at=ends_at,
+                resource=machine,
+                customer_name="Bench",
+                acting_user=owner,
+            )
+            previous_end[machine.pk] = ends_at
+            made.append((booking.pk, ends_at))
+    return made
+
+
+async def listen(port: int, token: str, received: dict, stop: asyncio.Event, ready):
+    channel = f"private-org-{ORG_SLUG}"
+    url = f"ws://127.0.0.1:{port}/app/{KEY}?protocol=7&client=bench&version=1"
+    async with websockets.connect(url, max_size=None) as ws:
+        hello = json.loads(await ws.recv())
+        socket_id = json.loads(hello["data"])["socket_id"]
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            answer = await http.post(
+                "/api/realtime/auth",
+                data={"socket_id": socket_id, "channel_name": channel},
+                headers={"Authorization": f"Token {token}"},
+            )
+            answer.raise_for_status()
+        subscribe = {"event": "pusher:subscribe", "data": {"channel": channel, **answer.json()}}
+        await ws.send(json.dumps(subscribe))
+        while not stop.is_set():
+            try:
+                raw = await asyncio.wait_for(ws.recv(), timeout=0.5)
+            except TimeoutError:
+                continue
+            at = time.time()
+            message = json.loads(raw)
+            if message.get("event") == "pusher_internal:subscription_succeeded":
+                ready.set()
+            elif message.get("event") == "pusher:ping":
+                await ws.send(json.dumps({"event": "pusher:pong", "data": {}}))
+            elif message.get("event") == "session-completed":
+                data = json.loads(message["data"])
+                received.setdefault(data["booking_id"], at)
+
+
+def percentiles(values_ms: list[float]) -> dict:
+    if not values_ms:
+        return {"p50": None, "p99": None, "max": None}
+    ordered = sorted(values_ms)
+
+    def at(fraction):
+        return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))], 1)
+
+    return {"p50": at(0.50), "p99": at(0.99), "max": round(ordered[-1], 1)}
+
+
+async def run(args) -> dict:
+    var_dir = Path(tempfile.mkdtemp(prefix="sb-bench-expiry."))
+    # The ORM is synchronous: every database step runs in a worker thread.
+    org, owner, service, machines = await asyncio.to_thread(prepare, var_dir, args.resources)
+    port = free_port()
+    log = open(var_dir / "server.log", "w")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "switchboard.asgi:application", "--host",
+         "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        cwd=ROOT, env=environment(var_dir), stdout=log, stderr=log,
+    )  # fmt: skip
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            for _ in range(300):
+                try:
+                    answer = await http.post(
+                        "/api/auth/token", json={"username": "bench-owner", "password": PASSWORD}
+                    )
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            token = answer.json()["token"]
+        received: dict[int, float] = {}
+        stop, ready = asyncio.Event(), asyncio.Event()
+        listener = asyncio.create_task(listen(port, token, received, stop, ready))
+        await asyncio.wait_for(ready.wait(), timeout=30)
+        from switchboard.common.clock import now
+
+        first_end = now() + timedelta(seconds=args.lead)
+        made_at = time.monotonic()
+        sessions = await asyncio.to_thread(
+            make_sessions, org, owner, service, machines, args.sessions, first_end, args.spread
+        )
+        creation_seconds = time.monotonic() - made_at
+        last_end = max(ends for _, ends in sessions)
+        while now() < last_end + timedelta(seconds=args.grace) and len(received) < len(sessions):
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(0.5)
+        stop.set()
+        await listener
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+    return await asyncio.to_thread(summarise, sessions, received, creation_seconds, args)
+
+
+def summarise(sessions, received, creation_seconds, args) -> dict:
+    from switchboard.bookings.models import Booking, BookingTransition
+
+    ends = dict(sessions)
+    completed_rows = BookingTransition.objects.filter(
+        booking_ref__in=list(ends), action="transition", to_status="completed"
+    ).values_list("booking_ref", "created_at")
+    to_completed = [(at - ends[pk]).total_seconds() * 1000 for pk, at in completed_rows]
+    to_event = [
+        (datetime.fromtimestamp(at, UTC) - ends[pk]).total_seconds() * 1000
+        for pk, at in received.items()
+        if pk in ends
+    ]
+    return {
+        "bench": "expiry",
+        "sessions": len(sessions),
+        "resources": args.resources,
+        "spread_seconds": args.spread,
+        "completed": Booking.objects.filter(pk__in=list(ends), status="completed").count(),
+        "completed_rows": len(to_completed),
+        "events_received": len(to_event),
+        "end_to_completed_ms": percentiles(to_completed),
+        "end_to_event_ms": percentiles(to_event),
+        "creation_seconds": round(creation_seconds, 1),
+        "created_before_first_end": creation_seconds < args.lead,
+        "cpus": os.cpu_count(),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=2000)
+    parser.add_argument("--resources", type=int, default=200)
+    parser.add_argument("--spread", type=float, default=60.0, help="seconds over which ends fall")
+    parser.add_argument("--lead", type=float, default=30.0, help="seconds before the first end")
+    parser.add_argument("--grace", type=float, default=10.0, help="seconds to wait after the last")
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(run(args))))
+
+
+if __name__ == "__main__":
+    main()
