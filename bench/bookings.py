@@ -205,8 +205,15 @@ class Tally:
 
 
 async def timed(client, tally: Tally, method: str, url: str, body: dict):
+    """The response, or None when the connection failed (counted as an error, not fatal)."""
+    import httpx
+
     started = time.perf_counter()
-    response = await client.request(method, url, json=body)
+    try:
+        response = await client.request(method, url, json=body)
+    except httpx.TransportError:
+        tally.errors += 1
+        return None
     tally.latencies.append(time.perf_counter() - started)
     if response.status_code >= 400:
         tally.errors += 1
@@ -225,7 +232,7 @@ async def booking_client(client, tally: Tally, ids: dict, number: int, deadline:
             "auto_assign": True,
         }
         created = await timed(client, tally, "POST", base, body)
-        if created.status_code != 201:
+        if created is None or created.status_code != 201:
             continue
         tally.created += 1
         booking = created.json()
@@ -235,7 +242,7 @@ async def booking_client(client, tally: Tally, ids: dict, number: int, deadline:
         cancelled = await timed(
             client, tally, "PATCH", f"{base}{booking['id']}/", {"status": "cancelled"}
         )
-        tally.cancelled += cancelled.status_code == 200
+        tally.cancelled += cancelled is not None and cancelled.status_code == 200
 
 
 async def insert_client(client, tally: Tally, deadline: float):
