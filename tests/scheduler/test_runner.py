@@ -168,8 +168,9 @@ def test_a_wake_during_a_run_runs_the_job_again_at_once(started):
     wait_until(lambda: len(starts) == 2)
     active.wake("slow")  # arrives while the second run is still busy
     release.set()
-    wait_until(lambda: len(starts) == 3, timeout=2)
-    assert starts[2] - starts[1] < 1.5
+    wait_until(lambda: len(starts) == 3, timeout=10)
+    # Far below the one-minute poll: only the wake can have started it (slack for a busy CI).
+    assert starts[2] - starts[1] < 10
 
 
 def test_stop_finishes_the_running_job_records_it_and_releases_the_lease(started):
@@ -203,7 +204,8 @@ def test_only_the_lease_holder_runs_jobs_and_it_stops_at_once_when_it_loses_the_
     # Another process holds the lease now (as after the first one's term ran out): the
     # first stops at its next renewal, and the second may take over only when it expires.
     Lease.objects.filter(name="scheduler").update(holder="elsewhere")
-    wait_until(lambda: not first.is_leader, timeout=2)  # renewals come every 0.5 s
+    # Renewals come every 0.5 s; the slack is for a loaded machine, not for the design.
+    wait_until(lambda: not first.is_leader, timeout=10)
     last_first = JobRun.objects.filter(holder="first").order_by("-started_at").first()
     time.sleep(0.3)
     assert JobRun.objects.filter(holder="first", started_at__gt=last_first.started_at).count() == 0
