@@ -64,6 +64,9 @@ def test_the_board_counts_down_and_frees_the_machine_live(page, live, cafe):
         f'() => document.querySelector("{ROW.format(pc1.pk)} [data-testid=resource-status]")'
         ".dataset.status === 'active'"
     )
+    actions = cell(page, pc1, "resource-actions")
+    assert actions.locator("form[data-action=extend]").is_visible()
+    assert not actions.locator("form[data-action=start]").is_visible()
     remaining = f'document.querySelector("{ROW.format(pc1.pk)} [data-testid=resource-remaining]")'
     first = cell(page, pc1, "resource-remaining").inner_text()
     assert first.startswith("0:0"), first
