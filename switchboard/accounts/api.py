@@ -187,7 +187,7 @@ class MemberViewSet(
         )
         return Response(MembershipSerializer(membership).data)
 
-    @extend_schema(responses=MembershipSerializer)
+    @extend_schema(responses={200: MembershipSerializer})
     def destroy(self, request, org_slug, pk):
         membership = services.membership_deactivate(
             membership=self.get_object(), acting_user=request.user

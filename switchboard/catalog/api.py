@@ -1,11 +1,11 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.response import Response
+from rest_framework import mixins, serializers, viewsets
 
 from switchboard.accounts.scoping import OrgScopedMixin
 from switchboard.catalog import services
 from switchboard.catalog.models import Resource, Service, Workflow
 from switchboard.catalog.selectors import resources_list, services_list
+from switchboard.common.api import ServiceBackedWrites, service_backed_schema
 from switchboard.common.errors import InvalidInput
 from switchboard.staff.selectors import staff_list
 
@@ -58,13 +58,23 @@ def _include_inactive(request) -> bool | None:
     return None if request.query_params.get("include_inactive") == "true" else True
 
 
+@service_backed_schema(ServiceWriteSerializer, ServiceSerializer)
 class ServiceViewSet(
-    OrgScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    OrgScopedMixin,
+    ServiceBackedWrites,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """What the organisation offers. Internal members read; owners and operators change."""
 
     serializer_class = ServiceSerializer
+    write_serializer = ServiceWriteSerializer
     queryset = Service.objects.none()
+    subject = "service"
+    create_service = staticmethod(services.service_create)
+    update_service = staticmethod(services.service_update)
+    deactivate_service = staticmethod(services.service_deactivate)
 
     @extend_schema(
         parameters=[
@@ -86,7 +96,7 @@ class ServiceViewSet(
             is_active=_include_inactive(self.request),
         )
 
-    def _providers(self, values):
+    def prepare(self, values):
         if "providers" not in values:
             return values
         ids = set(values["providers"])
@@ -95,41 +105,24 @@ class ServiceViewSet(
             raise InvalidInput({"providers": "Every provider must be an active staff member."})
         return {**values, "providers": found}
 
-    @extend_schema(request=ServiceWriteSerializer, responses={201: ServiceSerializer})
-    def create(self, request, org_slug):
-        data = ServiceWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = self._providers(dict(data.validated_data))
-        values.pop("is_active", None)
-        service = services.service_create(
-            organization=self.organization, acting_user=request.user, **values
-        )
-        return Response(ServiceSerializer(service).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ServiceWriteSerializer, responses=ServiceSerializer)
-    def partial_update(self, request, org_slug, pk):
-        data = ServiceWriteSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        service = services.service_update(
-            service=self.get_object(),
-            acting_user=request.user,
-            **self._providers(dict(data.validated_data)),
-        )
-        return Response(ServiceSerializer(service).data)
-
-    @extend_schema(responses=ServiceSerializer)
-    def destroy(self, request, org_slug, pk):
-        service = services.service_deactivate(service=self.get_object(), acting_user=request.user)
-        return Response(ServiceSerializer(service).data)
-
-
+@service_backed_schema(ResourceWriteSerializer, ResourceSerializer)
 class ResourceViewSet(
-    OrgScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    OrgScopedMixin,
+    ServiceBackedWrites,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Bookable things: bays, spaces, rooms, PCs."""
 
     serializer_class = ResourceSerializer
+    write_serializer = ResourceWriteSerializer
     queryset = Resource.objects.none()
+    subject = "resource"
+    create_service = staticmethod(services.resource_create)
+    update_service = staticmethod(services.resource_update)
+    deactivate_service = staticmethod(services.resource_deactivate)
 
     @extend_schema(
         parameters=[OpenApiParameter("kind", str), OpenApiParameter("include_inactive", bool)]
@@ -147,30 +140,3 @@ class ResourceViewSet(
             kind=self.request.query_params.get("kind"),
             is_active=_include_inactive(self.request),
         )
-
-    @extend_schema(request=ResourceWriteSerializer, responses={201: ResourceSerializer})
-    def create(self, request, org_slug):
-        data = ResourceWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        values.pop("is_active", None)
-        resource = services.resource_create(
-            organization=self.organization, acting_user=request.user, **values
-        )
-        return Response(ResourceSerializer(resource).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=ResourceWriteSerializer, responses=ResourceSerializer)
-    def partial_update(self, request, org_slug, pk):
-        data = ResourceWriteSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        resource = services.resource_update(
-            resource=self.get_object(), acting_user=request.user, **data.validated_data
-        )
-        return Response(ResourceSerializer(resource).data)
-
-    @extend_schema(responses=ResourceSerializer)
-    def destroy(self, request, org_slug, pk):
-        resource = services.resource_deactivate(
-            resource=self.get_object(), acting_user=request.user
-        )
-        return Response(ResourceSerializer(resource).data)

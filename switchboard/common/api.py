@@ -4,6 +4,7 @@ import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, OperationalError
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import pagination, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -41,3 +42,58 @@ def exception_handler(exc, context):
             {"detail": "The database is busy; try again."}, status=status.HTTP_409_CONFLICT
         )
     return drf_exception_handler(exc, context)
+
+
+class ServiceBackedWrites:
+    """`create`, `partial_update` and `destroy` (a deactivation) of a simple entity.
+
+    The view only translates: it validates with `write_serializer`, lets `prepare()` turn
+    references into objects, calls the app's service functions and answers with
+    `serializer_class`. Every rule stays in the services. Subclasses name the services
+    (as staticmethods) and the keyword their update/deactivate services take the entity by.
+    """
+
+    write_serializer: type
+    subject: str
+    create_service: staticmethod
+    update_service: staticmethod
+    deactivate_service: staticmethod
+
+    def prepare(self, values: dict) -> dict:
+        return values
+
+    def _write_values(self, *, partial: bool) -> dict:
+        data = self.write_serializer(data=self.request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        return self.prepare(dict(data.validated_data))
+
+    def create(self, request, org_slug):
+        values = self._write_values(partial=False)
+        values.pop("is_active", None)  # a new entity starts active
+        created = self.create_service(
+            organization=self.organization, acting_user=request.user, **values
+        )
+        return Response(self.serializer_class(created).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, org_slug, pk):
+        changed = self.update_service(
+            **{self.subject: self.get_object()},
+            acting_user=request.user,
+            **self._write_values(partial=True),
+        )
+        return Response(self.serializer_class(changed).data)
+
+    def destroy(self, request, org_slug, pk):
+        deactivated = self.deactivate_service(
+            **{self.subject: self.get_object()}, acting_user=request.user
+        )
+        return Response(self.serializer_class(deactivated).data)
+
+
+def service_backed_schema(write_serializer, read_serializer):
+    """The OpenAPI description of a `ServiceBackedWrites` view's three writes."""
+    return extend_schema_view(
+        create=extend_schema(request=write_serializer, responses={201: read_serializer}),
+        partial_update=extend_schema(request=write_serializer, responses=read_serializer),
+        destroy=extend_schema(responses={200: read_serializer}),
+    )

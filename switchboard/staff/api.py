@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from switchboard.accounts.models import INTERNAL_ROLES, User
 from switchboard.accounts.scoping import OrgScopedMixin
+from switchboard.common.api import ServiceBackedWrites, service_backed_schema
 from switchboard.common.errors import Forbidden, InvalidInput
 from switchboard.staff import services
 from switchboard.staff.models import Department, StaffMember
@@ -92,11 +93,21 @@ class PinSerializer(serializers.Serializer):
     pin = serializers.CharField(allow_null=True, max_length=8)
 
 
+@service_backed_schema(DepartmentWriteSerializer, DepartmentSerializer)
 class DepartmentViewSet(
-    OrgScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    OrgScopedMixin,
+    ServiceBackedWrites,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = DepartmentSerializer
+    write_serializer = DepartmentWriteSerializer
     queryset = Department.objects.none()
+    subject = "department"
+    create_service = staticmethod(services.department_create)
+    update_service = staticmethod(services.department_update)
+    deactivate_service = staticmethod(services.department_deactivate)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -105,33 +116,6 @@ class DepartmentViewSet(
         return departments_list(
             self.organization, include_inactive=self.action != "list" or listing_all
         )
-
-    @extend_schema(request=DepartmentWriteSerializer, responses={201: DepartmentSerializer})
-    def create(self, request, org_slug):
-        data = DepartmentWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        values.pop("is_active", None)
-        department = services.department_create(
-            organization=self.organization, acting_user=request.user, **values
-        )
-        return Response(DepartmentSerializer(department).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=DepartmentWriteSerializer, responses=DepartmentSerializer)
-    def partial_update(self, request, org_slug, pk):
-        data = DepartmentWriteSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        department = services.department_update(
-            department=self.get_object(), acting_user=request.user, **data.validated_data
-        )
-        return Response(DepartmentSerializer(department).data)
-
-    @extend_schema(responses=DepartmentSerializer)
-    def destroy(self, request, org_slug, pk):
-        department = services.department_deactivate(
-            department=self.get_object(), acting_user=request.user
-        )
-        return Response(DepartmentSerializer(department).data)
 
 
 class StaffViewSet(
@@ -213,7 +197,7 @@ class StaffViewSet(
         )
         return Response(StaffSerializer(staff).data)
 
-    @extend_schema(responses=StaffSerializer)
+    @extend_schema(responses={200: StaffSerializer})
     def destroy(self, request, org_slug, pk):
         staff = services.staff_deactivate(staff=self.get_object(), acting_user=request.user)
         return Response(StaffSerializer(staff).data)
