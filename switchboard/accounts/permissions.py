@@ -1,0 +1,54 @@
+"""Who may do what: the roles, the role a user acts with, and the one table of actions.
+
+Every service that changes state asks `require(organization, user, action)` before it
+writes; views only authenticate and resolve the organisation. A role that is missing from
+an action's row is refused with 403, through the service and through the API alike.
+
+Roles are the membership roles plus `system`, the actor of jobs (expiry, sweeps), which
+services see as `acting_user=None`.
+"""
+
+from switchboard.accounts.models import Membership, Role
+from switchboard.common.errors import Forbidden
+
+OWNER = Role.OWNER.value
+OPERATOR = Role.OPERATOR.value
+STAFF = Role.STAFF.value
+CUSTOMER = Role.CUSTOMER.value
+SYSTEM = "system"
+
+MEMBER_ROLES = frozenset(Role.values)
+MANAGERS = frozenset({OWNER, OPERATOR})
+WORKERS = frozenset({OWNER, OPERATOR, STAFF})
+WITH_CUSTOMER = frozenset({OWNER, OPERATOR, CUSTOMER})
+MANAGERS_AND_JOBS = frozenset({OWNER, OPERATOR, SYSTEM})
+OWNERS_AND_JOBS = frozenset({OWNER, SYSTEM})
+
+# action -> the roles that may take it. Filled in by each app's services as they check.
+PERMISSIONS: dict[str, frozenset[str]] = {}
+
+
+def acting_role(organization, user) -> str | None:
+    """The role `user` acts with in `organization`: `system` for jobs (no user), `owner` for
+    a superuser, the active membership's role, or None for a non-member."""
+    if user is None:
+        return SYSTEM
+    if user.is_superuser:
+        return OWNER
+    return (
+        Membership.objects.filter(organization=organization, user=user, is_active=True)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def may(role: str | None, action: str) -> bool:
+    return role is not None and role in PERMISSIONS[action]
+
+
+def require(organization, user, action: str) -> str:
+    """The acting role, or Forbidden when it may not take `action`."""
+    role = acting_role(organization, user)
+    if not may(role, action):
+        raise Forbidden()
+    return role
