@@ -24,8 +24,19 @@ WITH_CUSTOMER = frozenset({OWNER, OPERATOR, CUSTOMER})
 MANAGERS_AND_JOBS = frozenset({OWNER, OPERATOR, SYSTEM})
 OWNERS_AND_JOBS = frozenset({OWNER, SYSTEM})
 
-# action -> the roles that may take it. Filled in by each app's services as they check.
-PERMISSIONS: dict[str, frozenset[str]] = {}
+# action -> the roles that may take it. One section per app, in the order of the layers.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    # accounts
+    #
+    # staff
+    #
+    # catalog
+    #
+    # bookings
+    #
+    # sessions
+    #
+}
 
 
 def acting_role(organization, user) -> str | None:
