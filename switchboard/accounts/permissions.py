@@ -34,8 +34,35 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     #
     # bookings
     #
+    # Writes; who may touch which field (staff their own assignments, customers the
+    # status of their own bookings) is decided by the service after this row.
+    "bookings.create": MANAGERS_AND_JOBS,
+    "bookings.update": MEMBER_ROLES | {SYSTEM},
+    "bookings.transition": MEMBER_ROLES | {SYSTEM},
+    "bookings.assign": MANAGERS_AND_JOBS,
+    "bookings.auto_assign": MANAGERS_AND_JOBS,
+    "bookings.set_driver": MANAGERS_AND_JOBS,
+    "bookings.unassign": MANAGERS_AND_JOBS,
+    "bookings.delete": MANAGERS_AND_JOBS,
+    # Reads; `bookings.list`/`retrieve` show customers only their own bookings and staff
+    # only their own assignments (selectors.bookings_visible).
+    "bookings.list": MEMBER_ROLES,
+    "bookings.retrieve": MEMBER_ROLES,
+    "bookings.transitions": WORKERS,
+    "bookings.unassigned": MANAGERS,
+    "bookings.employees": WORKERS,
+    "bookings.assignments": WORKERS,
+    "bookings.assignments_of_others": MANAGERS,
+    #
     # sessions
     #
+    "sessions.start": MANAGERS_AND_JOBS,
+    "sessions.extend": MANAGERS_AND_JOBS,
+    "sessions.end": MANAGERS_AND_JOBS,
+    "sessions.cancel": MANAGERS_AND_JOBS,
+    "sessions.sync": MANAGERS_AND_JOBS,
+    "sessions.list": WORKERS,
+    "sessions.resource_board": WORKERS,
 }
 
 

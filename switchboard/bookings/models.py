@@ -141,6 +141,9 @@ class BookingTransition(OrgScopedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The actor's name when the row was written: it outlives the user's deactivation or
+    # deletion (`by` is then null) and a later change of their name.
+    by_name = models.CharField(max_length=300, blank=True, default="")
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
 

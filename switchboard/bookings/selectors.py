@@ -31,11 +31,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from switchboard.accounts.permissions import CUSTOMER, MANAGERS, STAFF, acting_role, may
 from switchboard.bookings.models import Booking, BookingTransition
 from switchboard.bookings.workflows import WORKFLOWS
 from switchboard.catalog.selectors import qualified_staff
-from switchboard.common.errors import NotFound
+from switchboard.common.errors import Forbidden, NotFound
 from switchboard.staff.models import StaffMember
+from switchboard.staff.selectors import staff_for_user
 
 BUSY, AVAILABLE = "busy", "available"
 NOTHING = Q(pk__in=[])
@@ -250,6 +252,35 @@ def bookings_list(
     if held_by is not None:
         qs = qs.filter(Q(assignee=held_by) | Q(driver=held_by))
     return qs
+
+
+def bookings_visible(organization, user, **filters) -> QuerySet:
+    """The bookings `user` may see, filtered like `bookings_list`: every one for owners and
+    operators, their own assignments for staff, their own bookings for customers."""
+    role = acting_role(organization, user)
+    if role in MANAGERS:
+        return bookings_list(organization, **filters)
+    if role == CUSTOMER:
+        return bookings_list(organization, **filters, customer=user)
+    me = staff_for_user(organization, user) if role == STAFF else None
+    if me is None:
+        return Booking.objects.none()
+    return bookings_list(organization, **filters, held_by=me)
+
+
+def sees_internal_fields(organization, user) -> bool:
+    """Whether `user` reads bookings with their internal fields (customers do not)."""
+    return acting_role(organization, user) != CUSTOMER
+
+
+def assignments_visible(organization, user, staff_pk) -> QuerySet:
+    """A staff member's active assignments, for that person or a manager."""
+    staff = employee_get(organization, staff_pk)
+    if staff.user_id != user.pk and not may(
+        acting_role(organization, user), "bookings.assignments_of_others"
+    ):
+        raise Forbidden("Only managers see another person's assignments.")
+    return active_assignments(organization, staff)
 
 
 def unassigned_bookings(organization) -> QuerySet:

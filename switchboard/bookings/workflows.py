@@ -8,7 +8,10 @@ terminal ones. Two extras are bookings' own:
   driver is busy from being assigned the pickup until the therapist has arrived);
 - `parent_workflows`: for add-ons, the workflows a parent may have. An add-on counts for its
   assignee while its own status is active *and* its parent is in an active state of the
-  parent's workflow (for a reservation: `booked` or `active`, as in seed 000).
+  parent's workflow (for a reservation: `booked` or `active`, as in seed 000);
+- `accepts`: the acceptance flags its people set (an assignment is an offer they accept);
+- `effects`: the side effects of its moves (`bookings/effects.py`). Another app adds its
+  own with `attach()` from its `AppConfig.ready()`.
 
 Roles are the membership roles plus `system`, the actor of jobs (expiry, sweeps).
 """
@@ -17,15 +20,17 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from switchboard.accounts.permissions import (
+    MANAGERS,
+    MANAGERS_AND_JOBS,
+    SYSTEM,
+    WITH_CUSTOMER,
+    WORKERS,
+)
+from switchboard.bookings.effects import SideEffect, Step
 from switchboard.catalog.models import Workflow
 from switchboard.common.errors import NotFound
 from switchboard.common.transitions import TransitionTable, table
-
-OWNER, OPERATOR, STAFF, CUSTOMER, SYSTEM = "owner", "operator", "staff", "customer", "system"
-MANAGERS = (OWNER, OPERATOR)
-WORKERS = (OWNER, OPERATOR, STAFF)
-WITH_CUSTOMER = (OWNER, OPERATOR, CUSTOMER)
-MANAGERS_AND_JOBS = (OWNER, OPERATOR, SYSTEM)
 
 
 class Status(models.TextChoices):
@@ -59,6 +64,8 @@ class BookingWorkflow:
     parent_workflows: tuple[str, ...] = ()
     # Moves that need a value before they may be taken (field name per target state).
     requires: tuple[tuple[str, str], ...] = ()
+    accepts: frozenset[str] = frozenset()
+    effects: tuple[SideEffect, ...] = ()
 
     @property
     def name(self) -> str:
@@ -74,6 +81,14 @@ class BookingWorkflow:
 
     def required_field(self, target: str) -> str | None:
         return dict(self.requires).get(target)
+
+    def targets_requiring(self, field: str) -> list[str]:
+        return [target for target, needed in self.requires if needed == field]
+
+    def effects_of(self, source: str, target: str) -> list[SideEffect]:
+        """The declared side effects of this move, then those other apps attached."""
+        every = [*self.effects, *_ATTACHED.get(self.name, ())]
+        return [effect for effect in every if effect.applies(source, target)]
 
 
 STANDARD = BookingWorkflow(
@@ -116,6 +131,29 @@ ADDON = BookingWorkflow(
     ),
     parent_workflows=(Workflow.RESERVATION.value,),
 )
+
+
+def _record_rejection(step: Step) -> None:
+    booking = step.booking
+    booking.rejection_reason = step.inputs["rejection_reason"].strip()
+    booking.rejected_by, booking.rejected_at = step.user, step.at
+    # The therapist refused: their acceptance, if any, no longer stands.
+    booking.therapist_accepted, booking.therapist_accepted_at = False, None
+    step.changed |= {"rejection_reason", "therapist_accepted"}
+
+
+def _forget_rejection(step: Step) -> None:
+    booking = step.booking
+    booking.rejection_reason, booking.rejected_by, booking.rejected_at = "", None, None
+    step.changed.add("rejection_reason")
+
+
+def _release_driver(step: Step) -> None:
+    # The driver declined: the pickup goes back to the operators, without them.
+    booking = step.booking
+    booking.driver, booking.driver_accepted, booking.driver_accepted_at = None, False, None
+    step.changed |= {"driver", "driver_accepted"}
+
 
 # Seed 002's chain. The therapist is the assignee; `rejected` is where a therapist's refusal
 # lands: it no longer counts for them, and an operator reopens it (to someone else) or
@@ -170,6 +208,16 @@ HOME_SERVICE = BookingWorkflow(
         }
     ),
     requires=((S.DRIVER_ASSIGNED_PICKUP.value, "driver"), (S.REJECTED.value, "rejection_reason")),
+    accepts=frozenset({"therapist_accepted", "driver_accepted"}),
+    effects=(
+        SideEffect(target=S.REJECTED.value, hook=_record_rejection),
+        SideEffect(source=S.REJECTED.value, hook=_forget_rejection),
+        SideEffect(
+            source=S.DRIVER_ASSIGNED_PICKUP.value,
+            target=S.PICKUP_REQUESTED.value,
+            hook=_release_driver,
+        ),
+    ),
 )
 
 # Seed 004: a timed session on a machine; it ends at `ends_at` or earlier by hand.
@@ -201,6 +249,36 @@ def _check_statuses_are_known():
 
 
 _check_statuses_are_known()
+
+
+# Side effects other apps attached to built-in workflows, by workflow name.
+_ATTACHED: dict[str, list[SideEffect]] = {}
+
+
+def attach(workflow_name: str, effect: SideEffect) -> SideEffect:
+    """Add `effect` to a workflow's moves, from another app's `AppConfig.ready()`.
+
+    The states it names must be the workflow's, and a source and target together must be a
+    move of its table: a typo fails at start-up, not silently at run time.
+    """
+    wf = WORKFLOWS.get(workflow_name)
+    if wf is None:
+        raise ValueError(f"No workflow '{workflow_name}'.")
+    for state in (effect.source, effect.target):
+        if state is not None and state not in wf.table.states:
+            raise ValueError(f"'{state}' is not a state of the {wf.name} workflow.")
+    both = effect.source is not None and effect.target is not None
+    if both and effect.target not in wf.table.next_states(effect.source):
+        raise ValueError(f"{wf.name} has no move '{effect.source}' -> '{effect.target}'.")
+    _ATTACHED.setdefault(wf.name, []).append(effect)
+    return effect
+
+
+def detach(workflow_name: str, effect: SideEffect) -> None:
+    """Take an attached effect away again (tests)."""
+    attached = _ATTACHED.get(workflow_name, [])
+    if effect in attached:
+        attached.remove(effect)
 
 
 def workflow(name: str) -> BookingWorkflow:

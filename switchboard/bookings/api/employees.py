@@ -7,27 +7,31 @@ app must not know about bookings.
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, viewsets
 
-from switchboard.accounts.models import MANAGER_ROLES
 from switchboard.accounts.scoping import OrgScopedMixin
+from switchboard.bookings.api.access import NamedActions
 from switchboard.bookings.api.serializers import AssignmentSerializer, EmployeeSerializer
 from switchboard.bookings.selectors import (
     AVAILABLE,
     BUSY,
-    active_assignments,
-    employee_get,
+    assignments_visible,
     employees_with_workload,
 )
-from switchboard.common.errors import Forbidden, InvalidInput
+from switchboard.common.errors import InvalidInput
 from switchboard.staff.models import StaffMember
 
 
 class EmployeeViewSet(
-    OrgScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    NamedActions,
+    OrgScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Staff with `current_assignments`, its sources and `availability_status`: one query."""
 
     serializer_class = EmployeeSerializer
     queryset = StaffMember.objects.none()
+    permission_actions = {"list": "bookings.employees", "retrieve": "bookings.employees"}
 
     @extend_schema(
         parameters=[
@@ -61,18 +65,15 @@ class EmployeeViewSet(
         )
 
 
-class StaffAssignmentsView(OrgScopedMixin, generics.ListAPIView):
+class StaffAssignmentsView(NamedActions, OrgScopedMixin, generics.ListAPIView):
     """`/staff/{id}/assignments/`: what occupies this person now — only active bookings,
     never completed or cancelled ones (seed 000's modal). Managers, or the person themself."""
 
     serializer_class = AssignmentSerializer
     queryset = StaffMember.objects.none()
+    permission_actions = {"GET": "bookings.assignments"}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return StaffMember.objects.none()
-        staff = employee_get(self.organization, self.kwargs["pk"])
-        mine = staff.user_id == self.request.user.pk
-        if not (mine or self.role in MANAGER_ROLES or self.request.user.is_superuser):
-            raise Forbidden("Only managers see another person's assignments.")
-        return active_assignments(self.organization, staff)
+        return assignments_visible(self.organization, self.request.user, self.kwargs["pk"])

@@ -1,7 +1,7 @@
 """Timed sessions and the resource board under `/api/orgs/{slug}/` (seed 004's endpoints).
 
-Views translate HTTP; the services decide. Reading is for internal roles, every write for
-owners and operators.
+Views translate HTTP and name their action (`accounts/permissions.py`, `# sessions`); the
+services decide.
 """
 
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -9,9 +9,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from switchboard.accounts.models import MANAGER_ROLES
 from switchboard.accounts.scoping import OrgScopedMixin
 from switchboard.bookings import services
+from switchboard.bookings.api.access import NamedActions
 from switchboard.bookings.models import Booking
 from switchboard.bookings.sessions_selectors import (
     remaining_seconds,
@@ -111,10 +111,9 @@ SYNC_RESPONSE = inline_serializer(
 )
 
 
-class _SessionView(OrgScopedMixin, APIView):
+class _SessionView(NamedActions, OrgScopedMixin, APIView):
     # For the isolation test and the schema: the `pk` of these routes is a booking's.
     queryset = Booking.objects.none()
-    write_roles = MANAGER_ROLES
 
     def answer(self, booking, code=status.HTTP_200_OK):
         fresh = session_get(self.organization, booking.pk)
@@ -122,6 +121,8 @@ class _SessionView(OrgScopedMixin, APIView):
 
 
 class SessionsView(_SessionView):
+    permission_actions = {"GET": "sessions.list", "POST": "sessions.start"}
+
     @extend_schema(responses=SessionSerializer(many=True), operation_id="sessions_list")
     def get(self, request, org_slug):
         """Sessions, newest first; `?open=true` for those not completed yet."""
@@ -155,6 +156,8 @@ class SessionsView(_SessionView):
 
 
 class SessionExtendView(_SessionView):
+    permission_actions = {"POST": "sessions.extend"}
+
     @extend_schema(
         request=MinutesSerializer, responses=SessionSerializer, operation_id="session_extend"
     )
@@ -171,6 +174,8 @@ class SessionExtendView(_SessionView):
 
 
 class SessionEndView(_SessionView):
+    permission_actions = {"POST": "sessions.end"}
+
     @extend_schema(request=NoteSerializer, responses=SessionSerializer, operation_id="session_end")
     def post(self, request, org_slug, pk):
         """End a running session now: completed, and its resource free."""
@@ -185,6 +190,8 @@ class SessionEndView(_SessionView):
 
 
 class SessionCancelView(_SessionView):
+    permission_actions = {"POST": "sessions.cancel"}
+
     @extend_schema(
         request=NoteSerializer, responses=SessionSerializer, operation_id="session_cancel"
     )
@@ -199,8 +206,9 @@ class SessionCancelView(_SessionView):
         return self.answer(booking)
 
 
-class ResourceBoardView(OrgScopedMixin, APIView):
+class ResourceBoardView(NamedActions, OrgScopedMixin, APIView):
     queryset = Resource.objects.none()
+    permission_actions = {"GET": "sessions.resource_board"}
 
     @extend_schema(responses=BoardRowSerializer(many=True), operation_id="resource_board")
     def get(self, request, org_slug):
@@ -217,10 +225,10 @@ class ResourceBoardView(OrgScopedMixin, APIView):
         )
 
 
-class SyncSessionsView(OrgScopedMixin, APIView):
+class SyncSessionsView(NamedActions, OrgScopedMixin, APIView):
     """Seed 004's manual sync: complete every session of the organisation that has ended."""
 
-    write_roles = MANAGER_ROLES
+    permission_actions = {"POST": "sessions.sync"}
 
     @extend_schema(request=None, responses=SYNC_RESPONSE, operation_id="sessions_sync")
     def post(self, request, org_slug):
@@ -228,8 +236,8 @@ class SyncSessionsView(OrgScopedMixin, APIView):
         return Response(sync_answer("Manual sync completed", counts))
 
 
-class AutoCompleteSessionsView(OrgScopedMixin, APIView):
-    write_roles = MANAGER_ROLES
+class AutoCompleteSessionsView(NamedActions, OrgScopedMixin, APIView):
+    permission_actions = {"POST": "sessions.sync"}
 
     @extend_schema(request=None, responses=SYNC_RESPONSE, operation_id="sessions_auto_complete")
     def post(self, request, org_slug):

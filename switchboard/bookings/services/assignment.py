@@ -9,14 +9,14 @@ again, and only that fresh count decides (pretix's lock → re-check → write).
 from django.db import transaction
 
 from switchboard.accounts.models import User
+from switchboard.accounts.permissions import require
 from switchboard.bookings import lock_objects
 from switchboard.bookings.events import emit_booking_unassigned
 from switchboard.bookings.models import Booking
 from switchboard.bookings.selectors import assignment_candidates
 from switchboard.bookings.services.changes import apply_changes, update_booking
-from switchboard.bookings.services.rules import acting_role
-from switchboard.bookings.workflows import MANAGERS_AND_JOBS, workflow
-from switchboard.common.errors import Conflict, Forbidden
+from switchboard.bookings.workflows import workflow
+from switchboard.common.errors import Conflict
 from switchboard.staff.models import StaffMember
 
 NOBODY_FREE = "No qualified staff member is under capacity."
@@ -49,12 +49,19 @@ def booking_assign(
 ) -> Booking:
     """An operator picks the person (or another one: a reassignment, both people are told)."""
     return update_booking(
-        booking, acting_user, {"assignee": assignee}, override=override_capacity, note=note
+        booking,
+        acting_user,
+        {"assignee": assignee},
+        action="bookings.assign",
+        override=override_capacity,
+        note=note,
     )
 
 
 def booking_unassign(*, booking: Booking, acting_user: User | None, note: str = "") -> Booking:
-    return update_booking(booking, acting_user, {"assignee": None}, note=note)
+    return update_booking(
+        booking, acting_user, {"assignee": None}, action="bookings.unassign", note=note
+    )
 
 
 def booking_set_driver(
@@ -64,7 +71,13 @@ def booking_set_driver(
     acting_user: User | None,
     override_capacity: bool = False,
 ) -> Booking:
-    return update_booking(booking, acting_user, {"driver": driver}, override=override_capacity)
+    return update_booking(
+        booking,
+        acting_user,
+        {"driver": driver},
+        action="bookings.set_driver",
+        override=override_capacity,
+    )
 
 
 def booking_auto_assign(*, booking: Booking, acting_user: User | None) -> Booking:
@@ -72,9 +85,7 @@ def booking_auto_assign(*, booking: Booking, acting_user: User | None) -> Bookin
     snapshot = candidates_snapshot(booking, exclude=[booking.driver_id])
     with transaction.atomic():
         booking = lock_objects.lock_booking(booking.pk)
-        role = acting_role(booking.organization, acting_user)
-        if role not in MANAGERS_AND_JOBS:
-            raise Forbidden("Only owners and operators assign people.")
+        role = require(booking.organization, acting_user, "bookings.auto_assign")
         if booking.assignee_id is not None:
             raise Conflict("The booking is already assigned.", assignee_id=booking.assignee_id)
         if not workflow(booking.workflow).table.is_active(booking.status):

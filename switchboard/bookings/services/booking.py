@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from switchboard.accounts.models import Membership, Organization, User
+from switchboard.accounts.permissions import require
 from switchboard.bookings import lock_objects
 from switchboard.bookings.events import (
     emit_booking_unassigned,
@@ -16,21 +17,14 @@ from switchboard.bookings.events import (
 from switchboard.bookings.models import AuditAction, Booking
 from switchboard.bookings.selectors import overlapping_bookings
 from switchboard.bookings.services.assignment import NOBODY_FREE, candidates_snapshot, pick_assignee
+from switchboard.bookings.services.audit import audit
+from switchboard.bookings.services.capacity import claim_capacity, holders, occupancy
 from switchboard.bookings.services.changes import update_booking
-from switchboard.bookings.services.rules import (
-    acting_role,
-    audit,
-    check_assignee,
-    check_driver,
-    check_same_org,
-    claim_capacity,
-    holders,
-    occupancy,
-)
-from switchboard.bookings.workflows import MANAGERS_AND_JOBS, PARENT_WORKFLOWS, workflow
+from switchboard.bookings.services.validation import check_assignee, check_driver, check_same_org
+from switchboard.bookings.workflows import PARENT_WORKFLOWS, workflow
 from switchboard.catalog.models import Resource, Service
 from switchboard.common.clock import now
-from switchboard.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from switchboard.common.errors import Conflict, InvalidInput, NotFound
 from switchboard.staff.models import StaffMember
 
 logger = logging.getLogger(__name__)
@@ -97,8 +91,7 @@ def _check_new(organization, service, resource, acting_user):
     """Who may book, and what: answers before anything is read for the booking itself."""
     check_same_org(organization, service, "service")
     check_same_org(organization, resource, "resource")
-    if acting_role(organization, acting_user) not in MANAGERS_AND_JOBS:
-        raise Forbidden("Only owners and operators make bookings here.")
+    require(organization, acting_user, "bookings.create")
     if not service.is_active:
         raise InvalidInput({"service": "This service is not offered any more."})
     return workflow(service.workflow)
@@ -133,7 +126,7 @@ def _record_creation(booking: Booking, acting_user, *, auto: bool, override: boo
         driver_to=booking.driver_id,
         automatic=auto,
         override_capacity=override,
-    ).save()
+    )
     emit_booking_updated(booking, "created", changed=["status"])
     emit_workload_updated(booking.organization, holders(booking))
     if auto and booking.assignee_id is None:
@@ -222,7 +215,14 @@ def booking_update(
     People change first, so `{"status": "driver_assigned_pickup", "driver": …}` works.
     A status equal to the current one is not a move and is ignored.
     """
-    return update_booking(booking, acting_user, changes, override=override_capacity, note=note)
+    return update_booking(
+        booking,
+        acting_user,
+        changes,
+        action="bookings.update",
+        override=override_capacity,
+        note=note,
+    )
 
 
 def booking_transition(
@@ -242,6 +242,7 @@ def booking_transition(
         booking,
         acting_user,
         changes,
+        action="bookings.transition",
         override=override_capacity,
         note=note,
         strict_status=True,
@@ -253,12 +254,11 @@ def booking_delete(*, booking: Booking, acting_user: User | None, note: str = ""
     """Delete a booking and its add-ons; whoever they occupied is told their new workload."""
     booking = lock_objects.lock_booking(booking.pk)
     organization, booking_id = booking.organization, booking.pk
-    if acting_role(organization, acting_user) not in MANAGERS_AND_JOBS:
-        raise Forbidden("Only owners and operators delete bookings.")
+    require(organization, acting_user, "bookings.delete")
     addons = list(booking.addons.all()) if booking.workflow in PARENT_WORKFLOWS else []
     occupied = occupancy(booking, addons)
     for gone in [*addons, booking]:
-        audit(gone, AuditAction.DELETED, acting_user, note=note, assignee=gone.assignee_id).save()
+        audit(gone, AuditAction.DELETED, acting_user, note=note, assignee=gone.assignee_id)
         emit_booking_updated(gone, "deleted")
     booking.delete()
     emit_workload_updated(organization, set(occupied))

@@ -2,33 +2,25 @@
 
 The named services (`booking_transition`, `booking_assign`, …) all end here, inside their
 transaction and with the booking row locked, so that each change is validated against the
-workflow, claims capacity for whoever it starts to occupy, writes its audit rows and emits
-its events in one place.
+workflow, runs the side effects the workflow declares for its moves, claims capacity for
+whoever it starts to occupy, writes its audit rows and emits its events in one place.
+
+This engine knows no particular workflow: what a move does beyond changing the status is
+the workflow's declaration (`bookings/workflows.py`, `bookings/effects.py`).
 """
 
 from django.db import transaction
 
 from switchboard.accounts.models import User
+from switchboard.accounts.permissions import CUSTOMER, MANAGERS_AND_JOBS, STAFF, require
 from switchboard.bookings import lock_objects
+from switchboard.bookings.effects import Step, run_after, run_hooks
 from switchboard.bookings.events import emit_booking_updated, emit_workload_updated
 from switchboard.bookings.models import AuditAction, Booking
-from switchboard.bookings.services.rules import (
-    acting_role,
-    audit,
-    check_assignee,
-    check_driver,
-    check_same_org,
-    claim_capacity,
-    occupancy,
-)
-from switchboard.bookings.workflows import (
-    CUSTOMER,
-    MANAGERS_AND_JOBS,
-    PARENT_WORKFLOWS,
-    STAFF,
-    Status,
-    workflow,
-)
+from switchboard.bookings.services.audit import audit
+from switchboard.bookings.services.capacity import claim_capacity, occupancy
+from switchboard.bookings.services.validation import check_assignee, check_driver, check_same_org
+from switchboard.bookings.workflows import PARENT_WORKFLOWS, workflow
 from switchboard.common.clock import now
 from switchboard.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from switchboard.staff.selectors import staff_for_user
@@ -86,13 +78,15 @@ def _staff_may_change(booking: Booking, user: User, changes) -> None:
 
 
 class _Change:
-    """The state of one change while it is applied: what moved and the audit rows."""
+    """The state of one change while it is applied: what moved, the audit rows to write
+    and the side effects still to run once the booking is saved."""
 
     def __init__(self, booking: Booking, user, note: str):
         self.booking, self.user, self.note = booking, user, note
         self.wf = workflow(booking.workflow)
         self.changed: set[str] = set()
-        self.rows = []
+        self.rows: list[tuple[tuple, dict]] = []
+        self.steps: list[tuple[Step, list]] = []
         self.previous = {
             "status": booking.status,
             "assignee_id": booking.assignee_id,
@@ -118,17 +112,13 @@ class _Change:
             if staff.pk == booking.driver_id:
                 raise InvalidInput({"assignee": "The assignee cannot be the booking's driver."})
         action = AuditAction.ASSIGNED if staff else AuditAction.UNASSIGNED
-        self.rows.append(
-            audit(
-                booking,
-                action,
-                self.user,
-                note=self.note,
-                assignee_from=booking.assignee_id,
-                assignee_to=staff.pk if staff else None,
-                automatic=auto,
-                override_capacity=override,
-            )
+        self._row(
+            action,
+            note=self.note,
+            assignee_from=booking.assignee_id,
+            assignee_to=staff.pk if staff else None,
+            automatic=auto,
+            override_capacity=override,
         )
         booking.assignee = staff
         booking.assigned_at = now() if staff else None
@@ -144,16 +134,12 @@ class _Change:
         if staff is not None:
             check_same_org(booking.organization, staff, "staff member")
             check_driver(self.wf, staff, assignee_id=booking.assignee_id)
-        self.rows.append(
-            audit(
-                booking,
-                AuditAction.DRIVER,
-                self.user,
-                note=self.note,
-                driver_from=booking.driver_id,
-                driver_to=staff.pk if staff else None,
-                override_capacity=override,
-            )
+        self._row(
+            AuditAction.DRIVER,
+            note=self.note,
+            driver_from=booking.driver_id,
+            driver_to=staff.pk if staff else None,
+            override_capacity=override,
         )
         booking.driver = staff
         booking.driver_accepted, booking.driver_accepted_at = False, None
@@ -161,8 +147,8 @@ class _Change:
 
     def set_flag(self, field: str, value: bool):
         booking = self.booking
-        if self.wf.name != "home_service":
-            raise InvalidInput({field: "Only home-service bookings are accepted by people."})
+        if field not in self.wf.accepts:
+            raise InvalidInput({field: f"A {self.wf.name} booking is not accepted by people."})
         person = booking.assignee_id if field == "therapist_accepted" else booking.driver_id
         if value and person is None:
             raise InvalidInput({field: "Nobody is assigned to accept it."})
@@ -171,14 +157,14 @@ class _Change:
         setattr(booking, field, value)
         setattr(booking, f"{field}_at", now() if value else None)
         self.changed.add(field)
-        self.rows.append(audit(booking, AuditAction.UPDATED, self.user, **{field: value}))
+        self._row(AuditAction.UPDATED, **{field: value})
 
     def set_notes(self, notes: str):
         if notes == self.booking.notes:
             return
         self.booking.notes = notes
         self.changed.add("notes")
-        self.rows.append(audit(self.booking, AuditAction.UPDATED, self.user, notes=notes))
+        self._row(AuditAction.UPDATED, notes=notes)
 
     def move(self, target: str, role: str, *, strict: bool, rejection_reason: str | None):
         booking = self.booking
@@ -192,19 +178,28 @@ class _Change:
         self._check_requirement(target, rejection_reason)
         source = booking.status
         booking.status = target
-        self._side_effects(source, target, rejection_reason)
+        inputs = {"rejection_reason": rejection_reason} if rejection_reason else {}
+        step = Step(booking, source, target, self.user, now(), inputs, self.changed)
+        effects = self.wf.effects_of(source, target)
+        run_hooks(effects, step)
+        self.steps.append((step, effects))
         self.changed.add("status")
-        self.rows.append(
-            audit(
-                booking,
-                AuditAction.TRANSITION,
-                self.user,
-                from_status=source,
-                to_status=target,
-                note=self.note,
-                **({"rejection_reason": rejection_reason} if rejection_reason else {}),
-            )
+        self._row(
+            AuditAction.TRANSITION, from_status=source, to_status=target, note=self.note, **inputs
         )
+
+    def _row(self, action: str, **values):
+        # Statuses default to the booking's at the time of the change, not of the write.
+        values.setdefault("from_status", self.booking.status)
+        values.setdefault("to_status", self.booking.status)
+        self.rows.append(((self.booking, action, self.user), values))
+
+    def write(self):
+        """Save the booking, then its audit rows."""
+        self.booking.updated_at = now()
+        self.booking.save()
+        for args, values in self.rows:
+            audit(*args, **values)
 
     def _check_requirement(self, target: str, rejection_reason: str | None):
         field = self.wf.required_field(target)
@@ -212,21 +207,6 @@ class _Change:
             raise InvalidInput({"driver": f"Moving to '{target}' needs a driver."})
         if field == "rejection_reason" and not (rejection_reason or "").strip():
             raise InvalidInput({"rejection_reason": "Say why the booking is rejected."})
-
-    def _side_effects(self, source: str, target: str, rejection_reason: str | None):
-        booking = self.booking
-        if target == Status.REJECTED:
-            booking.rejection_reason = rejection_reason.strip()
-            booking.rejected_by, booking.rejected_at = self.user, now()
-            booking.therapist_accepted, booking.therapist_accepted_at = False, None
-            self.changed |= {"rejection_reason", "therapist_accepted"}
-        elif source == Status.REJECTED:
-            booking.rejection_reason, booking.rejected_by, booking.rejected_at = "", None, None
-            self.changed.add("rejection_reason")
-        if source == Status.DRIVER_ASSIGNED_PICKUP and target == Status.PICKUP_REQUESTED:
-            # The driver declined: the pickup goes back to the operators, without them.
-            booking.driver, booking.driver_accepted, booking.driver_accepted_at = None, False, None
-            self.changed |= {"driver", "driver_accepted"}
 
 
 def apply_changes(
@@ -253,8 +233,10 @@ def apply_changes(
     if "driver" in changes:
         change.set_driver(changes["driver"], override=override)
     reason = changes.get("rejection_reason")
-    if reason is not None and changes.get("status") != Status.REJECTED:
-        raise InvalidInput({"rejection_reason": "Give a reason together with status 'rejected'."})
+    needing = change.wf.targets_requiring("rejection_reason")
+    if reason is not None and changes.get("status") not in needing:
+        statuses = " or ".join(f"'{target}'" for target in needing) or "that takes one"
+        raise InvalidInput({"rejection_reason": f"Give a reason together with status {statuses}."})
     if "status" in changes:
         change.move(changes["status"], role, strict=strict_status, rejection_reason=reason)
     for flag in ("therapist_accepted", "driver_accepted"):
@@ -266,14 +248,13 @@ def apply_changes(
         return booking
     after = occupancy(booking, addons)
     claim_capacity({pk for pk in after if after[pk] > before[pk]} - set(claimed), override=override)
-    booking.updated_at = now()
-    booking.save()
-    for row in change.rows:
-        row.save()
+    change.write()
     emit_booking_updated(booking, "updated", changed=change.changed, previous=change.previous)
     emit_workload_updated(
         booking.organization, {pk for pk in before | after if before[pk] != after[pk]}
     )
+    for step, effects in change.steps:
+        run_after(effects, step)
     return booking
 
 
@@ -282,14 +263,16 @@ def update_booking(
     acting_user: User | None,
     changes: dict,
     *,
+    action: str,
     override: bool = False,
     note: str = "",
     strict_status: bool = False,
 ) -> Booking:
-    """Lock the booking, check who may change what, apply: one transaction."""
+    """Lock the booking, check who may take `action` and change what, apply: one
+    transaction."""
     with transaction.atomic():
         booking = lock_objects.lock_booking(booking.pk)
-        role = acting_role(booking.organization, acting_user)
+        role = require(booking.organization, acting_user, action)
         check_may_change(booking, role, acting_user, changes, override)
         return apply_changes(
             booking,

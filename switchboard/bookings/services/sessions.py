@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from switchboard.accounts.models import Organization, User
+from switchboard.accounts.permissions import MANAGERS_AND_JOBS, SYSTEM, acting_role, require
 from switchboard.bookings import lock_objects
 from switchboard.bookings.events import (
     emit_booking_updated,
@@ -31,15 +32,16 @@ from switchboard.bookings.events import (
 )
 from switchboard.bookings.models import AuditAction, Booking
 from switchboard.bookings.selectors import overlapping_bookings
+from switchboard.bookings.services.audit import audit
 from switchboard.bookings.services.booking import booking_create
 from switchboard.bookings.services.changes import apply_changes, check_may_change
-from switchboard.bookings.services.rules import acting_role, audit, check_same_org
+from switchboard.bookings.services.validation import check_same_org
 from switchboard.bookings.sessions_selectors import (
     ACTIVE,
     due_sessions,
     resource_with_status,
 )
-from switchboard.bookings.workflows import MANAGERS_AND_JOBS, SYSTEM, Status
+from switchboard.bookings.workflows import Status
 from switchboard.catalog.models import Resource, Service, Workflow
 from switchboard.catalog.selectors import services_list
 from switchboard.common.clock import now
@@ -159,6 +161,7 @@ def session_start(
     under the lock; a session whose end has passed does not overlap a start at or after it,
     so a machine is free again the moment its session ends, swept or not.
     """
+    require(organization, acting_user, "sessions.start")
     minutes = _minutes(minutes)
     check_same_org(organization, resource, "resource")
     service = _session_service(organization, service)
@@ -201,6 +204,7 @@ def session_extend(*, booking: Booking, minutes, acting_user: User | None) -> Bo
             # Locks in the fixed order: booking, then resource.
             booking = lock_objects.lock_booking(booking.pk)
             organization = booking.organization
+            require(organization, acting_user, "sessions.extend")
             _check_manager(organization, acting_user, "extend sessions")
             at = now()
             _check_open(booking, at, "extended")
@@ -224,7 +228,7 @@ def session_extend(*, booking: Booking, minutes, acting_user: User | None) -> Bo
                 ends_at_from=previous_end.isoformat(),
                 ends_at_to=new_end.isoformat(),
                 extended_minutes=minutes,
-            ).save()
+            )
             emit_booking_updated(booking, "updated", changed=["ends_at"])
             if booking.resource_id is not None:
                 emit_resource_status_updated(organization, [booking.resource_id], at=at)
@@ -242,6 +246,7 @@ def session_end(*, booking: Booking, acting_user: User | None, note: str = "") -
     with transaction.atomic():
         booking = lock_objects.lock_booking(booking.pk)
         organization = booking.organization
+        require(organization, acting_user, "sessions.end")
         role = acting_role(organization, acting_user)
         changes = {"status": Status.COMPLETED}
         check_may_change(booking, role, acting_user, changes, False)
@@ -262,7 +267,7 @@ def session_end(*, booking: Booking, acting_user: User | None, note: str = "") -
             ends_at_from=planned_end.isoformat(),
             ends_at_to=at.isoformat(),
             ended_early=True,
-        ).save()
+        )
         apply_changes(
             booking,
             role=role,
@@ -282,6 +287,7 @@ def session_cancel(*, booking: Booking, acting_user: User | None, note: str = ""
     with transaction.atomic():
         booking = lock_objects.lock_booking(booking.pk)
         organization = booking.organization
+        require(organization, acting_user, "sessions.cancel")
         role = acting_role(organization, acting_user)
         changes = {"status": Status.CANCELLED}
         check_may_change(booking, role, acting_user, changes, False)
@@ -381,6 +387,7 @@ def sessions_sync(
     (SESSIONS["SYNC_WAIT_SECONDS"]) for it, then answer 409 that one is running.
     """
     if organization is not None:
+        require(organization, acting_user, "sessions.sync")
         _check_manager(organization, acting_user, "run a session sync")
     wait = _config("SYNC_WAIT_SECONDS") if wait_seconds is None else wait_seconds
     started = time.monotonic()

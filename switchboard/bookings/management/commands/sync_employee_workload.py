@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from switchboard.accounts.models import Organization
 from switchboard.bookings.models import Booking
 from switchboard.bookings.selectors import employees_with_workload
-from switchboard.bookings.services.rules import holders
+from switchboard.bookings.services.capacity import holders
 
 
 def recount(organization) -> Counter:
