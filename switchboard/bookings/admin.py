@@ -76,7 +76,7 @@ def unassign(modeladmin, request, queryset):
 
 class TransitionInline(admin.TabularInline):
     model = BookingTransition
-    fields = ["created_at", "action", "from_status", "to_status", "by", "note", "data"]
+    fields = ["created_at", "action", "from_status", "to_status", "by", "by_name", "note", "data"]
     readonly_fields = fields
     extra = 0
     can_delete = False

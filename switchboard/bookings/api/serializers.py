@@ -127,7 +127,7 @@ class TransitionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BookingTransition
-        fields = ["id", "action", "from_status", "to_status", "by", "at", "note", "data"]
+        fields = ["id", "action", "from_status", "to_status", "by", "by_name", "at", "note", "data"]
 
 
 class TransitionCreateSerializer(serializers.Serializer):
