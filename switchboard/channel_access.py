@@ -19,7 +19,8 @@ either.
 
 import re
 
-from switchboard.accounts.models import MANAGER_ROLES, Membership, Organization
+from switchboard.accounts.models import Membership, Organization
+from switchboard.accounts.permissions import MANAGER_ROLES
 from switchboard.realtime.authorization import ChannelGrant
 from switchboard.staff.models import StaffMember
 

@@ -7,7 +7,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from switchboard.accounts.models import ALL_ROLES, INTERNAL_ROLES, MANAGER_ROLES, Membership, Role
+from switchboard.accounts.models import Membership, Role
+from switchboard.accounts.permissions import ALL_ROLES, INTERNAL_ROLES, MANAGER_ROLES
 from switchboard.accounts.scoping import OrgScopedMixin
 from switchboard.bookings import services
 from switchboard.bookings.api.serializers import (

@@ -7,7 +7,7 @@ app must not know about bookings.
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, viewsets
 
-from switchboard.accounts.models import MANAGER_ROLES
+from switchboard.accounts.permissions import MANAGER_ROLES
 from switchboard.accounts.scoping import OrgScopedMixin
 from switchboard.bookings.api.serializers import AssignmentSerializer, EmployeeSerializer
 from switchboard.bookings.selectors import (

@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from switchboard.accounts.models import MANAGER_ROLES
+from switchboard.accounts.permissions import MANAGER_ROLES
 from switchboard.accounts.scoping import OrgScopedMixin
 from switchboard.bookings import services
 from switchboard.bookings.models import Booking
