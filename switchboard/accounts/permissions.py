@@ -50,7 +50,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "staff.deactivate": MANAGERS_AND_JOBS,
     "staff.delete": MANAGERS_AND_JOBS,
     "staff.set_pin": MANAGERS_AND_JOBS,
-    "staff.set_own_pin": WORKERS,
+    # jobs have no profile of their own; they are listed so that "own" never narrows them
+    "staff.set_own_pin": WORKERS | {SYSTEM},
     # catalog
     #
     "service.view": WORKERS,
