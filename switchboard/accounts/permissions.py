@@ -32,7 +32,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "organization.update": OWNERS_AND_JOBS,
     "member.view": MANAGERS,
     "member.invite": MANAGERS_AND_JOBS,
-    "member.add": MANAGERS_AND_JOBS,
+    # adding an account directly, without its consent: no API route does; the admin
+    # (superusers act as owners), the demo seed and accepted invitations (as jobs) do
+    "member.add": OWNERS_AND_JOBS,
     "member.change_role": MANAGERS_AND_JOBS,
     "member.deactivate": MANAGERS_AND_JOBS,
     # granting, changing or removing the owner or operator role, on top of the above
