@@ -59,6 +59,8 @@ class InvitationSentSerializer(serializers.ModelSerializer):
     account with that username exists. The token is the one-time accept link's secret."""
 
     accept_url = serializers.SerializerMethodField()
+    # A plain string in the schema: "pending" here, and no enum named after bookings' status.
+    status = serializers.CharField(read_only=True)
 
     class Meta:
         model = MembershipInvitation

@@ -156,3 +156,15 @@ def test_inviting_a_member_is_409(api, org, owner, staff_user):
     response = invite(api.as_user(owner), org, staff_user.username)
     assert response.status_code == 409
     assert not MembershipInvitation.objects.exists()
+
+
+def test_listing_invitations_needs_a_login(db):
+    assert APIClient().get(reverse("invitation-list")).status_code in (401, 403)
+
+
+def test_an_unknown_token_is_404_and_changes_nothing(api, org, owner):
+    invite(api.as_user(owner), org, "someone")
+    response = APIClient().post(accept_url("not-a-token"), {"password": "long-enough-pw"})
+    assert response.status_code == 404
+    assert MembershipInvitation.objects.get().status == InvitationStatus.PENDING
+    assert not User.objects.filter(username="someone").exists()
