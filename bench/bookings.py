@@ -148,14 +148,10 @@ def populate(staff: int, capacity: int) -> dict:
     operator = User.objects.create_user("bench-operator", password=secrets.token_hex(8))
     Membership.objects.create(organization=org, user=operator, role=Role.OPERATOR)
     for n in range(staff):
+        washer = User.objects.create_user(f"washer{n}", first_name=f"Washer {n}")
+        Membership.objects.create(organization=org, user=washer, role=Role.STAFF)
         staff_create(
-            organization=org,
-            username=f"washer{n}",
-            first_name=f"Washer {n}",
-            skills=["employee"],
-            capacity=capacity,
-            password=secrets.token_hex(8),
-            acting_user=owner,
+            organization=org, user=washer, skills=["employee"], capacity=capacity, acting_user=owner
         )
     service = service_create(
         organization=org, name="Car wash", skill="employee", duration_minutes=30, acting_user=owner

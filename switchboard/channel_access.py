@@ -19,7 +19,8 @@ either.
 
 import re
 
-from switchboard.accounts.models import MANAGER_ROLES, Membership, Organization
+from switchboard.accounts.models import Membership, Organization
+from switchboard.accounts.permissions import MANAGERS
 from switchboard.realtime.authorization import ChannelGrant
 from switchboard.staff.models import StaffMember
 
@@ -73,7 +74,7 @@ def _membership(user, readings) -> tuple[Membership, str, str | None] | None:
 
 
 def _is_manager(user, membership) -> bool:
-    return user.is_superuser or membership.role in MANAGER_ROLES
+    return user.is_superuser or membership.role in MANAGERS
 
 
 def _own_staff(user, organization):

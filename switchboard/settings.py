@@ -149,6 +149,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# Who may create organisations: "superusers" (the default) or "any_user" (any logged-in user).
+ORGANIZATION_CREATORS = os.environ.get("ORGANIZATION_CREATORS", "superusers")
+if ORGANIZATION_CREATORS not in {"superusers", "any_user"}:
+    raise ImproperlyConfigured("ORGANIZATION_CREATORS must be 'superusers' or 'any_user'.")
+# How long an invitation's one-time link stays valid.
+INVITATION_TTL_DAYS = int(os.environ.get("INVITATION_TTL_DAYS", "14"))
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

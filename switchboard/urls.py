@@ -3,7 +3,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from switchboard.accounts.api import MemberViewSet, OrganizationViewSet, TokenView
+from switchboard.accounts.api import (
+    InvitationAcceptView,
+    InvitationDeclineView,
+    InvitationListView,
+    MemberViewSet,
+    OrganizationViewSet,
+    TokenView,
+)
 from switchboard.bookings.api import BookingViewSet, EmployeeViewSet, StaffAssignmentsView
 from switchboard.bookings.api.sessions import (
     AutoCompleteSessionsView,
@@ -34,6 +41,15 @@ organization = OrganizationViewSet.as_view({"get": "retrieve", "patch": "partial
 api_patterns = [
     path("auth/token", TokenView.as_view(), name="api-token"),
     path("orgs/", organizations, name="organization-list"),
+    path("invitations/", InvitationListView.as_view(), name="invitation-list"),
+    path(
+        "invitations/<str:token>/accept", InvitationAcceptView.as_view(), name="invitation-accept"
+    ),
+    path(
+        "invitations/<str:token>/decline",
+        InvitationDeclineView.as_view(),
+        name="invitation-decline",
+    ),
     path("orgs/<slug:org_slug>/", organization, name="organization-detail"),
     # Timed sessions (seed 004); before the router so `bookings/auto-complete-sessions`
     # is never read as a booking id.

@@ -20,6 +20,11 @@ METHODS = ["get", "post", "put", "patch", "delete"]
 UNSCOPED_API_ROUTES = {
     "api-token",
     "organization-list",
+    # The signed-in person's own invitations, and the one-time token's answers
+    # (tests/accounts/test_invitations.py).
+    "invitation-list",
+    "invitation-accept",
+    "invitation-decline",
     "schema",
     "swagger-ui",
     "realtime-auth",

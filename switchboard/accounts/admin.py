@@ -2,9 +2,19 @@
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from switchboard.accounts import services
-from switchboard.accounts.models import ApiToken, Membership, Organization, User
+from switchboard.accounts.models import (
+    ApiToken,
+    Membership,
+    MembershipInvitation,
+    Organization,
+    User,
+)
+from switchboard.common.errors import DomainError
 
 
 @admin.register(Organization)
@@ -41,7 +51,52 @@ class OrganizationAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register(User, UserAdmin)
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    """Deleting a user deactivates them (`user_deactivate`): their bookings, assignments and
+    audit rows keep who they were, and no organisation loses its last owner."""
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method != "POST":
+            return super().delete_view(request, object_id, extra_context)
+        user = self.get_object(request, object_id)
+        if user is None or not self.has_delete_permission(request, user):
+            raise PermissionDenied
+        if self._deactivate(request, user):
+            self.message_user(request, f"{user.username} was deactivated; accounts are kept.")
+            return redirect(reverse("admin:accounts_user_changelist"))
+        return redirect(reverse("admin:accounts_user_change", args=[user.pk]))
+
+    def _deactivate(self, request, user) -> bool:
+        try:
+            services.user_deactivate(user=user, acting_user=request.user)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return False
+        return True
+
+    def delete_model(self, request, obj):
+        services.user_deactivate(user=obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            self._deactivate(request, user)
+
+
+@admin.register(MembershipInvitation)
+class MembershipInvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are made and answered through the API."""
+
+    list_display = ["username", "organization", "role", "status", "created_at", "expires_at"]
+    list_filter = ["status", "role", "organization"]
+    search_fields = ["username", "organization__slug"]
+    exclude = ["token"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Membership)

@@ -1,12 +1,13 @@
 from django.contrib.auth import authenticate
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from switchboard.accounts import services
-from switchboard.accounts.models import ALL_ROLES, MANAGER_ROLES, Membership, Organization, Role
+from switchboard.accounts import invitations, permissions, services
+from switchboard.accounts.models import Membership, MembershipInvitation, Organization, Role
 from switchboard.accounts.scoping import OrgScopedMixin
 from switchboard.accounts.selectors import membership_for, memberships_list, organizations_for_user
 from switchboard.common.errors import InvalidInput
@@ -50,17 +51,46 @@ class MembershipSerializer(serializers.ModelSerializer):
 class MemberInviteSerializer(serializers.Serializer):
     username = serializers.RegexField(r"^[\w.@+-]{1,150}$")
     email = serializers.EmailField(required=False, allow_blank=True, default="")
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class InvitationSentSerializer(serializers.ModelSerializer):
+    """What the inviter sees: what they typed and the invitation, the same whether or not an
+    account with that username exists. The token is the one-time accept link's secret."""
+
+    accept_url = serializers.SerializerMethodField()
+    # A plain string in the schema: "pending" here, and no enum named after bookings' status.
+    status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = MembershipInvitation
+        fields = ["id", "username", "role", "status", "token", "accept_url", "expires_at"]
+
+    def get_accept_url(self, invitation) -> str:
+        return reverse("invitation-accept", kwargs={"token": invitation.token})
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    """What the invitee sees of an invitation addressed to them."""
+
+    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organization_name = serializers.CharField(source="organization.name")
+
+    class Meta:
+        model = MembershipInvitation
+        fields = ["id", "organization", "organization_name", "role", "token", "expires_at"]
+
+
+class InvitationAcceptSerializer(serializers.Serializer):
+    password = serializers.CharField(required=False, write_only=True, default="")
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
-    role = serializers.ChoiceField(choices=Role.choices)
-    password = serializers.CharField(required=False, write_only=True, min_length=8)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
 
 
-class MemberInvitedSerializer(MembershipSerializer):
-    temporary_password = serializers.CharField(allow_null=True)
-
-    class Meta(MembershipSerializer.Meta):
-        fields = [*MembershipSerializer.Meta.fields, "temporary_password"]
+class AcceptedSerializer(serializers.Serializer):
+    organization = serializers.CharField(source="organization.slug")
+    role = serializers.CharField()
 
 
 class MemberRoleSerializer(serializers.Serializer):
@@ -131,20 +161,18 @@ class OrganizationViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=OrganizationSerializer)
     def retrieve(self, request, org_slug):
-        return Response(OrganizationSerializer(self.membership.organization).data)
+        org = self.membership.organization
+        permissions.require(org, request.user, "organization.view")
+        return Response(OrganizationSerializer(org).data)
 
     @extend_schema(request=OrganizationUpdateSerializer, responses=OrganizationSerializer)
     def partial_update(self, request, org_slug):
-        membership = self.membership
-        if membership.role != Role.OWNER and not request.user.is_superuser:
-            return Response(
-                {"detail": "Only an owner can change the organisation."},
-                status=status.HTTP_403_FORBIDDEN,
-            )
         data = OrganizationUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         org = services.organization_update(
-            organization=membership.organization, acting_user=request.user, **data.validated_data
+            organization=self.membership.organization,
+            acting_user=request.user,
+            **data.validated_data,
         )
         return Response(OrganizationSerializer(org).data)
 
@@ -152,11 +180,11 @@ class OrganizationViewSet(viewsets.ViewSet):
 class MemberViewSet(
     OrgScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """People in the organisation and their roles. Owners and operators only."""
+    """People in the organisation and their roles; joining is by invitation."""
 
     serializer_class = MembershipSerializer
     queryset = Membership.objects.none()
-    read_roles = MANAGER_ROLES
+    read_action = "member.view"
     filter_params = ("role", "search")
 
     def get_queryset(self):
@@ -164,19 +192,18 @@ class MemberViewSet(
             return Membership.objects.none()
         params = self.request.query_params
         role = params.get("role")
-        if role and role not in ALL_ROLES:
+        if role and role not in permissions.MEMBER_ROLES:
             raise InvalidInput({"role": f"'{role}' is not a role."})
         return memberships_list(self.organization, role=role, search=params.get("search", ""))
 
-    @extend_schema(request=MemberInviteSerializer, responses={201: MemberInvitedSerializer})
+    @extend_schema(request=MemberInviteSerializer, responses={202: InvitationSentSerializer})
     def create(self, request, org_slug):
         data = MemberInviteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership, password = services.member_invite(
+        invitation = invitations.member_invite(
             organization=self.organization, acting_user=request.user, **data.validated_data
         )
-        membership.temporary_password = password
-        return Response(MemberInvitedSerializer(membership).data, status=status.HTTP_201_CREATED)
+        return Response(InvitationSentSerializer(invitation).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=MemberRoleSerializer, responses=MembershipSerializer)
     def partial_update(self, request, org_slug, pk):
@@ -193,3 +220,41 @@ class MemberViewSet(
             membership=self.get_object(), acting_user=request.user
         )
         return Response(MembershipSerializer(membership).data)
+
+
+class InvitationListView(APIView):
+    """The signed-in person's pending invitations."""
+
+    @extend_schema(responses=InvitationSerializer(many=True))
+    def get(self, request):
+        pending = invitations.invitations_for_user(request.user)
+        return Response(InvitationSerializer(pending, many=True).data)
+
+
+def _user_or_none(request):
+    return request.user if request.user.is_authenticated else None
+
+
+class InvitationAcceptView(APIView):
+    """Accept an invitation: signed in as the invitee, or, for a username that has no
+    account yet, unauthenticated with the password of the account this creates."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=InvitationAcceptSerializer, responses={200: AcceptedSerializer})
+    def post(self, request, token):
+        data = InvitationAcceptSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = invitations.invitation_accept(
+            token=token, user=_user_or_none(request), **data.validated_data
+        )
+        return Response(AcceptedSerializer(membership).data)
+
+
+class InvitationDeclineView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, token):
+        invitations.invitation_decline(token=token, user=_user_or_none(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -45,11 +45,6 @@ class Role(models.TextChoices):
     CUSTOMER = "customer", "Customer"
 
 
-MANAGER_ROLES = frozenset({Role.OWNER, Role.OPERATOR})
-INTERNAL_ROLES = frozenset({Role.OWNER, Role.OPERATOR, Role.STAFF})
-ALL_ROLES = frozenset(Role)
-
-
 class Membership(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="memberships"
@@ -70,6 +65,52 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.organization} ({self.role})"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    REVOKED = "revoked", "Revoked"
+
+
+class MembershipInvitation(models.Model):
+    """An offer of a role that the person accepts; no one joins an organisation unasked.
+
+    `username` is what the inviter typed. `user` is the existing account it names, or None
+    when there is none yet: then the account is created when the one-time link is accepted.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    username = models.CharField(max_length=150)
+    email = models.EmailField(blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        max_length=16, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now, editable=False)
+    expires_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in Role]), name="invitation_role_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.username} @ {self.organization} ({self.role}, {self.status})"
 
 
 class ApiToken(models.Model):

@@ -28,10 +28,41 @@ OWNERS_AND_JOBS = frozenset({OWNER, SYSTEM})
 PERMISSIONS: dict[str, frozenset[str]] = {
     # accounts
     #
+    "organization.view": MEMBER_ROLES,
+    "organization.update": OWNERS_AND_JOBS,
+    "member.view": MANAGERS,
+    "member.invite": MANAGERS_AND_JOBS,
+    # adding an account directly, without its consent: no API route does; the admin
+    # (superusers act as owners), the demo seed and accepted invitations (as jobs) do
+    "member.add": OWNERS_AND_JOBS,
+    "member.change_role": MANAGERS_AND_JOBS,
+    "member.deactivate": MANAGERS_AND_JOBS,
+    # granting, changing or removing the owner or operator role, on top of the above
+    "member.manage_managers": OWNERS_AND_JOBS,
+    "member.delete": OWNERS_AND_JOBS,
     # staff
     #
+    "department.view": WORKERS,
+    "department.create": MANAGERS_AND_JOBS,
+    "department.update": MANAGERS_AND_JOBS,
+    "department.delete": MANAGERS_AND_JOBS,
+    "staff.view": WORKERS,
+    "staff.create": MANAGERS_AND_JOBS,
+    "staff.update": MANAGERS_AND_JOBS,
+    "staff.deactivate": MANAGERS_AND_JOBS,
+    "staff.delete": MANAGERS_AND_JOBS,
+    "staff.set_pin": MANAGERS_AND_JOBS,
+    # jobs have no profile of their own; they are listed so that "own" never narrows them
+    "staff.set_own_pin": WORKERS | {SYSTEM},
     # catalog
     #
+    "service.view": WORKERS,
+    "service.create": MANAGERS_AND_JOBS,
+    "service.update": MANAGERS_AND_JOBS,
+    "resource.view": WORKERS,
+    "resource.create": MANAGERS_AND_JOBS,
+    "resource.update": MANAGERS_AND_JOBS,
+    "resource.delete": MANAGERS_AND_JOBS,
     # bookings
     #
     # Writes; who may touch which field (staff their own assignments, customers the

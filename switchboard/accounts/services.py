@@ -4,11 +4,12 @@ import hashlib
 import logging
 import secrets
 
-from django.contrib.auth.password_validation import validate_password
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from switchboard.accounts import permissions
 from switchboard.accounts.models import (
     ApiToken,
     Membership,
@@ -33,19 +34,21 @@ def _check_timezone(value):
         raise InvalidInput({"timezone": exc.messages}) from exc
 
 
-def _role_of(organization, user) -> str | None:
-    if user is None or user.is_superuser:
-        return Role.OWNER
-    membership = Membership.objects.filter(
-        organization=organization, user=user, is_active=True
-    ).first()
-    return membership.role if membership else None
+def _check_may_create_organization(acting_user: User | None) -> None:
+    if acting_user is None or acting_user.is_superuser:
+        return
+    if settings.ORGANIZATION_CREATORS == "any_user" and acting_user.is_active:
+        return
+    raise Forbidden("Only a superuser can create organisations on this installation.")
 
 
 @transaction.atomic
 def organization_create(
     *, name: str, slug: str = "", timezone: str = "UTC", owner: User, acting_user: User | None
 ) -> Organization:
+    """A new organisation owned by `owner`; who may create one is the ORGANIZATION_CREATORS
+    setting (superusers, or any logged-in user)."""
+    _check_may_create_organization(acting_user)
     slug = slug or slugify(name)
     if not slug:
         raise InvalidInput({"slug": "A slug is required."})
@@ -60,6 +63,7 @@ def organization_create(
 
 @transaction.atomic
 def organization_update(*, organization: Organization, acting_user: User | None, **changes):
+    permissions.require(organization, acting_user, "organization.update")
     unknown = set(changes) - set(ORG_FIELDS)
     if unknown:
         raise InvalidInput({field: "This field cannot be changed." for field in unknown})
@@ -71,68 +75,29 @@ def organization_update(*, organization: Organization, acting_user: User | None,
     return organization
 
 
-def _check_role_grant(organization, acting_user, role: str):
+def check_role(role: str) -> None:
     if role not in Role.values:
         raise InvalidInput({"role": f"'{role}' is not a role."})
-    acting_role = _role_of(organization, acting_user)
-    if role in (Role.OWNER, Role.OPERATOR) and acting_role != Role.OWNER:
-        raise Forbidden("Only an owner can grant the owner or operator role.")
 
 
-def _new_user(*, username, email, first_name, last_name, password):
-    if User.objects.filter(username=username).exists():
-        raise InvalidInput({"username": "This username is taken."})
-    user = User(username=username, email=email, first_name=first_name, last_name=last_name)
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise InvalidInput({"password": exc.messages}) from exc
-    user.set_password(password)
-    user.save()
-    return user
-
-
-@transaction.atomic
-def member_invite(
-    *,
-    organization: Organization,
-    role: str,
-    acting_user: User | None,
-    username: str,
-    email: str = "",
-    first_name: str = "",
-    last_name: str = "",
-    password: str | None = None,
-) -> tuple[Membership, str | None]:
-    """Add a person to the organisation; creates the user when the username is new.
-
-    Returns the membership and, for a new user given no password, the one-time password
-    generated for them (self-hosted installs often have no mail server to send an invite).
-    """
-    _check_role_grant(organization, acting_user, role)
-    user = User.objects.filter(username=username).first()
-    generated = None
-    if user is None:
-        generated = None if password else secrets.token_urlsafe(12)
-        user = _new_user(
-            username=username,
-            email=email,
-            first_name=first_name,
-            last_name=last_name,
-            password=password or generated,
-        )
-    membership = membership_create(
-        organization=organization, user=user, role=role, acting_user=acting_user
-    )
-    return membership, generated
+def require_member_change(organization, acting_user, action: str, *roles: str) -> None:
+    """`action` from the table, and, when any of `roles` (the member's current or new role)
+    is owner or operator, `member.manage_managers`: operators manage staff and customers."""
+    role = permissions.require(organization, acting_user, action)
+    if any(r in permissions.MANAGERS for r in roles) and not permissions.may(
+        role, "member.manage_managers"
+    ):
+        raise Forbidden("Only an owner can grant, change or remove the owner or operator role.")
 
 
 @transaction.atomic
 def membership_create(
     *, organization: Organization, user: User, role: str, acting_user: User | None
 ) -> Membership:
-    """Make `user` a member with `role`; a past, inactive membership comes back."""
-    _check_role_grant(organization, acting_user, role)
+    """Make `user` a member with `role` directly (the admin, the demo seed, an accepted
+    invitation); a past, inactive membership comes back."""
+    check_role(role)
+    require_member_change(organization, acting_user, "member.add", role)
     membership = Membership.objects.filter(organization=organization, user=user).first()
     if membership and membership.is_active:
         raise Conflict("This person is already a member.", role=membership.role)
@@ -159,13 +124,11 @@ def _ensure_not_last_owner(membership: Membership):
 
 @transaction.atomic
 def membership_change_role(*, membership: Membership, role: str, acting_user: User | None):
-    _check_role_grant(membership.organization, acting_user, role)
+    check_role(role)
     membership = _lock_membership(membership)
-    if (
-        membership.role == Role.OWNER
-        and _role_of(membership.organization, acting_user) != Role.OWNER
-    ):
-        raise Forbidden("Only an owner can change an owner's role.")
+    require_member_change(
+        membership.organization, acting_user, "member.change_role", membership.role, role
+    )
     if role != Role.OWNER:
         _ensure_not_last_owner(membership)
     membership.role = role
@@ -177,6 +140,7 @@ def membership_change_role(*, membership: Membership, role: str, acting_user: Us
 def membership_delete(*, membership: Membership, acting_user: User | None) -> None:
     """Remove a membership row entirely (the admin's delete); the last owner stays."""
     membership = _lock_membership(membership)
+    permissions.require(membership.organization, acting_user, "member.delete")
     _ensure_not_last_owner(membership)
     membership.delete()
 
@@ -184,15 +148,48 @@ def membership_delete(*, membership: Membership, acting_user: User | None) -> No
 @transaction.atomic
 def membership_deactivate(*, membership: Membership, acting_user: User | None):
     membership = _lock_membership(membership)
-    if (
-        membership.role == Role.OWNER
-        and _role_of(membership.organization, acting_user) != Role.OWNER
-    ):
-        raise Forbidden("Only an owner can remove an owner.")
+    require_member_change(
+        membership.organization, acting_user, "member.deactivate", membership.role
+    )
     _ensure_not_last_owner(membership)
     membership.is_active = False
     membership.save(update_fields=["is_active"])
     return membership
+
+
+# Users
+
+
+def _sole_ownerships(user: User) -> list[str]:
+    owned = Membership.objects.filter(user=user, role=Role.OWNER, is_active=True)
+    return [
+        m.organization.name
+        for m in owned.select_related("organization")
+        if active_owner_count(m.organization) <= 1
+    ]
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, acting_user: User | None) -> User:
+    """Take a person off every organisation and out of login; users are never deleted, so
+    their bookings, assignments and audit rows keep who they were."""
+    if acting_user is not None and not acting_user.is_superuser:
+        raise Forbidden("Only a superuser can deactivate an account.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    for membership in Membership.objects.filter(user=user, role=Role.OWNER, is_active=True):
+        Organization.objects.select_for_update().get(pk=membership.organization_id)
+    sole = _sole_ownerships(user)
+    if sole:
+        raise Conflict(
+            f"{user.username} is the last active owner of {', '.join(sorted(sole))}; "
+            "make someone else an owner first."
+        )
+    for membership in Membership.objects.filter(user=user, is_active=True):
+        membership_deactivate(membership=membership, acting_user=acting_user)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    logger.info("user_deactivated user=%s", user.pk)
+    return user
 
 
 def _hash_key(key: str) -> str:

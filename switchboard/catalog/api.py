@@ -66,11 +66,12 @@ class ServiceViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """What the organisation offers. Internal members read; owners and operators change."""
+    """What the organisation offers; the services decide who may change it."""
 
     serializer_class = ServiceSerializer
     write_serializer = ServiceWriteSerializer
     queryset = Service.objects.none()
+    read_action = "service.view"
     subject = "service"
     create_service = staticmethod(services.service_create)
     update_service = staticmethod(services.service_update)
@@ -119,6 +120,7 @@ class ResourceViewSet(
     serializer_class = ResourceSerializer
     write_serializer = ResourceWriteSerializer
     queryset = Resource.objects.none()
+    read_action = "resource.view"
     subject = "resource"
     create_service = staticmethod(services.resource_create)
     update_service = staticmethod(services.resource_update)

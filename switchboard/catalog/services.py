@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.text import slugify
 
+from switchboard.accounts import permissions
 from switchboard.accounts.models import Organization, User
 from switchboard.catalog.models import Resource, Service, Workflow
 from switchboard.common.errors import Conflict, InvalidInput
@@ -84,6 +85,7 @@ def service_create(
     providers=(),
     acting_user: User | None,
 ) -> Service:
+    permissions.require(organization, acting_user, "service.create")
     values = {
         "name": name,
         "workflow": workflow,
@@ -104,6 +106,7 @@ def service_create(
 @transaction.atomic
 def service_update(*, service: Service, acting_user: User | None, **changes) -> Service:
     """Change a service. Bookings keep the workflow they were made with."""
+    permissions.require(service.organization, acting_user, "service.update")
     unknown = set(changes) - set(SERVICE_FIELDS)
     if unknown:
         raise InvalidInput({field: "This field cannot be changed." for field in unknown})
@@ -147,6 +150,7 @@ def resource_create(
     in_maintenance: bool = False,
     acting_user: User | None,
 ) -> Resource:
+    permissions.require(organization, acting_user, "resource.create")
     _check_resource_values({"name": name, "kind": kind})
     _check_unique_name(Resource, organization, name)
     resource = Resource.objects.create(
@@ -161,6 +165,7 @@ def resource_create(
 
 @transaction.atomic
 def resource_update(*, resource: Resource, acting_user: User | None, **changes) -> Resource:
+    permissions.require(resource.organization, acting_user, "resource.update")
     unknown = set(changes) - set(RESOURCE_FIELDS)
     if unknown:
         raise InvalidInput({field: "This field cannot be changed." for field in unknown})
@@ -182,6 +187,7 @@ def resource_deactivate(*, resource: Resource, acting_user: User | None) -> Reso
 @transaction.atomic
 def resource_delete(*, resource: Resource, acting_user: User | None) -> None:
     """Delete a resource that no booking refers to; one with history is deactivated instead."""
+    permissions.require(resource.organization, acting_user, "resource.delete")
     try:
         resource.delete()
     except ProtectedError as exc:

@@ -95,7 +95,7 @@ class StaffMemberAdmin(admin.ModelAdmin):
             "phone": data.get("phone", ""),
         }
         if not change:
-            created, _ = services.staff_create(
+            created = services.staff_create(
                 organization=obj.organization, user=obj.user, acting_user=request.user, **fields
             )
             obj.pk = created.pk

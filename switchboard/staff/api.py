@@ -3,10 +3,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from switchboard.accounts.models import INTERNAL_ROLES, User
+from switchboard.accounts.models import User
 from switchboard.accounts.scoping import OrgScopedMixin
 from switchboard.common.api import ServiceBackedWrites, service_backed_schema
-from switchboard.common.errors import Forbidden, InvalidInput
+from switchboard.common.errors import InvalidInput
 from switchboard.staff import services
 from switchboard.staff.models import Department, StaffMember
 from switchboard.staff.selectors import departments_list, staff_list
@@ -35,6 +35,7 @@ class StaffSerializer(serializers.ModelSerializer):
     last_name = serializers.CharField(source="user.last_name")
     full_name = serializers.CharField()
     department = DepartmentRefSerializer(allow_null=True)
+    display_name = serializers.CharField()
     skills = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     has_kiosk_pin = serializers.BooleanField()
 
@@ -47,6 +48,7 @@ class StaffSerializer(serializers.ModelSerializer):
             "first_name",
             "last_name",
             "full_name",
+            "display_name",
             "department",
             "skills",
             "capacity",
@@ -64,29 +66,31 @@ class StaffUpdateSerializer(serializers.Serializer):
         min_value=0, max_value=services.MAX_CAPACITY, required=False
     )
     phone = serializers.CharField(max_length=40, allow_blank=True, required=False)
-    first_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
-    last_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+    display_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+
+    ACCOUNT_FIELDS = ("first_name", "last_name", "email", "password")
+
+    def validate(self, attrs):
+        # A person's account belongs to them, not to one of their organisations.
+        given = [f for f in self.ACCOUNT_FIELDS if f in self.initial_data]
+        if given:
+            raise serializers.ValidationError(
+                {f: ["An organisation does not edit accounts; set display_name."] for f in given}
+            )
+        return attrs
 
 
 class StaffCreateSerializer(StaffUpdateSerializer):
     user_id = serializers.IntegerField(required=False)
     username = serializers.RegexField(r"^[\w.@+-]{1,150}$", required=False)
-    email = serializers.EmailField(required=False, allow_blank=True)
-    password = serializers.CharField(required=False, write_only=True, min_length=8)
 
     def validate(self, attrs):
+        attrs = super().validate(attrs)
         if not attrs.get("user_id") and not attrs.get("username"):
             raise serializers.ValidationError(
-                {"user_id": ["Give user_id of a member, or a username for a new person."]}
+                {"user_id": ["Give the user_id or username of a member (invite newcomers first)."]}
             )
         return attrs
-
-
-class StaffCreatedSerializer(StaffSerializer):
-    temporary_password = serializers.CharField(allow_null=True)
-
-    class Meta(StaffSerializer.Meta):
-        fields = [*StaffSerializer.Meta.fields, "temporary_password"]
 
 
 class PinSerializer(serializers.Serializer):
@@ -104,6 +108,7 @@ class DepartmentViewSet(
     serializer_class = DepartmentSerializer
     write_serializer = DepartmentWriteSerializer
     queryset = Department.objects.none()
+    read_action = "department.view"
     subject = "department"
     create_service = staticmethod(services.department_create)
     update_service = staticmethod(services.department_update)
@@ -121,11 +126,11 @@ class DepartmentViewSet(
 class StaffViewSet(
     OrgScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """Staff profiles. Every internal member may read; owners and operators change them."""
+    """Staff profiles of members; the services decide who may change what."""
 
     serializer_class = StaffSerializer
     queryset = StaffMember.objects.none()
-    action_roles = {"pin": INTERNAL_ROLES}
+    read_action = "staff.view"
 
     @extend_schema(
         parameters=[
@@ -166,25 +171,28 @@ class StaffViewSet(
             raise InvalidInput({"department": f"No active department '{slug}'."})
         return {**values, "department": department}
 
-    def _member(self, user_id):
-        user = User.objects.filter(pk=user_id, memberships__organization=self.organization).first()
+    def _member(self, values):
+        # Looked up among this organisation's members only: no account outside it is named.
+        lookup = {"pk": values.pop("user_id", None), "username": values.pop("username", None)}
+        lookup = {key: value for key, value in lookup.items() if value}
+        members = User.objects.filter(
+            memberships__organization=self.organization, memberships__is_active=True
+        )
+        user = members.filter(**lookup).first()
         if user is None:
-            raise InvalidInput({"user_id": "Not a member of this organisation."})
-        return user
+            field = "user_id" if "pk" in lookup else "username"
+            raise InvalidInput({field: "Not a member of this organisation; invite them first."})
+        return {**values, "user": user}
 
-    @extend_schema(request=StaffCreateSerializer, responses={201: StaffCreatedSerializer})
+    @extend_schema(request=StaffCreateSerializer, responses={201: StaffSerializer})
     def create(self, request, org_slug):
         data = StaffCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        values = self._department(dict(data.validated_data))
-        user_id = values.pop("user_id", None)
-        if user_id:
-            values["user"] = self._member(user_id)
-        staff, password = services.staff_create(
+        values = self._member(self._department(dict(data.validated_data)))
+        staff = services.staff_create(
             organization=self.organization, acting_user=request.user, **values
         )
-        staff.temporary_password = password
-        return Response(StaffCreatedSerializer(staff).data, status=status.HTTP_201_CREATED)
+        return Response(StaffSerializer(staff).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=StaffUpdateSerializer, responses=StaffSerializer)
     def partial_update(self, request, org_slug, pk):
@@ -206,12 +214,9 @@ class StaffViewSet(
     @action(detail=True, methods=["post"])
     def pin(self, request, org_slug, pk):
         """Set or clear (`null`) a kiosk PIN: the staff member themself, or a manager."""
-        staff = self.get_object()
-        if staff.user_id != request.user.pk and self.role not in self.write_roles:
-            raise Forbidden("Only managers can set another person's PIN.")
         data = PinSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.staff_set_pin(
-            staff=staff, pin=data.validated_data["pin"], acting_user=request.user
+            staff=self.get_object(), pin=data.validated_data["pin"], acting_user=request.user
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

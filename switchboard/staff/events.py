@@ -15,6 +15,7 @@ def staff_profile_payload(staff, action: str) -> dict:
         "user_id": staff.user_id,
         "first_name": staff.user.first_name,
         "last_name": staff.user.last_name,
+        "full_name": staff.full_name,
         "department": department.name if department else None,
         "department_slug": department.slug if department else None,
         "skills": sorted(skill.slug for skill in staff.skills.all()),

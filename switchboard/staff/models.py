@@ -49,6 +49,8 @@ class StaffMember(OrgScopedModel):
     skills = models.ManyToManyField(Skill, blank=True, related_name="staff")
     capacity = models.PositiveSmallIntegerField(default=3)
     phone = models.CharField(max_length=40, blank=True)
+    # The name this organisation shows for the person; their account's own names are theirs.
+    display_name = models.CharField(max_length=150, blank=True)
     kiosk_pin_hash = models.CharField(max_length=128, blank=True)
     is_active = models.BooleanField(default=True)
 
@@ -63,7 +65,7 @@ class StaffMember(OrgScopedModel):
 
     @property
     def full_name(self):
-        return self.user.get_full_name() or self.user.username
+        return self.display_name or self.user.get_full_name() or self.user.username
 
     @property
     def has_kiosk_pin(self):

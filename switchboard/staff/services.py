@@ -7,8 +7,8 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils.text import slugify
 
-from switchboard.accounts.models import INTERNAL_ROLES, Membership, Organization, Role, User
-from switchboard.accounts.services import member_invite
+from switchboard.accounts import permissions
+from switchboard.accounts.models import Membership, Organization, User
 from switchboard.common.errors import Conflict, InvalidInput
 from switchboard.staff.events import emit_staff_profile_updated
 from switchboard.staff.models import Department, Skill, StaffMember
@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 MAX_CAPACITY = 100
 PIN_PATTERN = re.compile(r"^\d{4,8}$")
-STAFF_FIELDS = ("department", "skills", "capacity", "phone", "first_name", "last_name")
+STAFF_FIELDS = ("department", "skills", "capacity", "phone", "display_name")
 
 
 # Departments
@@ -27,6 +27,7 @@ STAFF_FIELDS = ("department", "skills", "capacity", "phone", "first_name", "last
 def department_create(
     *, organization: Organization, name: str, slug: str = "", acting_user: User | None
 ) -> Department:
+    permissions.require(organization, acting_user, "department.create")
     slug = slug or slugify(name)
     if not slug:
         raise InvalidInput({"slug": "A slug is required."})
@@ -37,6 +38,7 @@ def department_create(
 
 @transaction.atomic
 def department_update(*, department: Department, acting_user: User | None, **changes):
+    permissions.require(department.organization, acting_user, "department.update")
     if "slug" in changes:
         taken = Department.objects.for_org(department.organization).filter(slug=changes["slug"])
         if taken.exclude(pk=department.pk).exists():
@@ -51,6 +53,7 @@ def department_update(*, department: Department, acting_user: User | None, **cha
 @transaction.atomic
 def department_delete(*, department: Department, acting_user: User | None) -> None:
     """Delete a department; its staff keep their profiles, without a department."""
+    permissions.require(department.organization, acting_user, "department.delete")
     members = list(department.staff.select_related("user", "organization"))
     department.delete()
     for staff in members:
@@ -92,7 +95,7 @@ def _staff_membership(organization, user) -> Membership:
     membership = Membership.objects.filter(
         organization=organization, user=user, is_active=True
     ).first()
-    if membership is None or membership.role not in INTERNAL_ROLES:
+    if membership is None or membership.role not in permissions.WORKERS:
         raise InvalidInput({"user": "Only an active owner, operator or staff member can be staff."})
     return membership
 
@@ -102,38 +105,19 @@ def staff_create(
     *,
     organization: Organization,
     acting_user: User | None,
-    user: User | None = None,
-    username: str = "",
-    first_name: str = "",
-    last_name: str = "",
-    email: str = "",
-    password: str | None = None,
+    user: User,
     department: Department | None = None,
     skills: list[str] = (),
     capacity: int | None = None,
     phone: str = "",
-) -> tuple[StaffMember, str | None]:
-    """A staff profile for an existing member, or for a new person (made a staff member).
-
-    Returns the profile and, for a new user given no password, their one-time password.
-    """
+    display_name: str = "",
+) -> StaffMember:
+    """A staff profile for a member (owner, operator or staff). A person who is not a member
+    yet is invited first (`accounts.invitations.member_invite`); the organisation never
+    creates or edits accounts, so the name it shows is the profile's `display_name`."""
+    permissions.require(organization, acting_user, "staff.create")
     _validate_capacity(capacity)
     _check_department(organization, department)
-    generated = None
-    if user is None:
-        if not username:
-            raise InvalidInput({"username": "Give an existing member or a new username."})
-        membership, generated = member_invite(
-            organization=organization,
-            role=Role.STAFF,
-            acting_user=acting_user,
-            username=username,
-            email=email,
-            first_name=first_name,
-            last_name=last_name,
-            password=password,
-        )
-        user = membership.user
     _staff_membership(organization, user)
     if StaffMember.objects.for_org(organization).filter(user=user).exists():
         raise Conflict("This person already has a staff profile.")
@@ -143,15 +127,17 @@ def staff_create(
         department=department,
         capacity=organization.default_staff_capacity if capacity is None else capacity,
         phone=phone,
+        display_name=display_name.strip(),
     )
     staff.skills.set(_skills(organization, skills))
     emit_staff_profile_updated(staff, "created")
     logger.info("staff_created org=%s staff=%s", organization.slug, staff.pk)
-    return staff, generated
+    return staff
 
 
 @transaction.atomic
 def staff_update(*, staff: StaffMember, acting_user: User | None, **changes) -> StaffMember:
+    permissions.require(staff.organization, acting_user, "staff.update")
     unknown = set(changes) - set(STAFF_FIELDS)
     if unknown:
         raise InvalidInput({field: "This field cannot be changed." for field in unknown})
@@ -159,28 +145,22 @@ def staff_update(*, staff: StaffMember, acting_user: User | None, **changes) -> 
     previous_department = staff.department
     if "department" in changes:
         _check_department(staff.organization, changes["department"])
-    for field in ("department", "capacity", "phone"):
+    if "display_name" in changes:
+        changes = {**changes, "display_name": changes["display_name"].strip()}
+    for field in ("department", "capacity", "phone", "display_name"):
         if field in changes:
             setattr(staff, field, changes[field])
     staff.save()
-    _update_user_names(staff.user, changes)
     if "skills" in changes:
         staff.skills.set(_skills(staff.organization, changes["skills"]))
     emit_staff_profile_updated(staff, "updated", departments=[previous_department])
     return staff
 
 
-def _update_user_names(user, changes):
-    names = {k: changes[k] for k in ("first_name", "last_name") if k in changes}
-    if names:
-        for field, value in names.items():
-            setattr(user, field, value)
-        user.save(update_fields=list(names))
-
-
 @transaction.atomic
 def staff_deactivate(*, staff: StaffMember, acting_user: User | None) -> StaffMember:
     """Take a profile off the active list; history that refers to it stays intact."""
+    permissions.require(staff.organization, acting_user, "staff.deactivate")
     if not staff.is_active:
         return staff
     staff.is_active = False
@@ -191,6 +171,7 @@ def staff_deactivate(*, staff: StaffMember, acting_user: User | None) -> StaffMe
 
 @transaction.atomic
 def staff_reactivate(*, staff: StaffMember, acting_user: User | None) -> StaffMember:
+    permissions.require(staff.organization, acting_user, "staff.update")
     if staff.is_active:
         return staff
     _staff_membership(staff.organization, staff.user)
@@ -203,13 +184,19 @@ def staff_reactivate(*, staff: StaffMember, acting_user: User | None) -> StaffMe
 @transaction.atomic
 def staff_delete(*, staff: StaffMember, acting_user: User | None) -> None:
     """Remove a profile for good (the admin's delete). Dashboards hear `deleted`."""
+    permissions.require(staff.organization, acting_user, "staff.delete")
     emit_staff_profile_updated(staff, "deleted")
     staff.delete()
 
 
 @transaction.atomic
 def staff_set_pin(*, staff: StaffMember, pin: str | None, acting_user: User | None):
-    """Set (or clear, with None) the kiosk PIN; only its hash is kept."""
+    """Set (or clear, with None) the kiosk PIN; only its hash is kept. A staff member may
+    set their own; managers set anyone's."""
+    own = acting_user is not None and staff.user_id == acting_user.pk
+    permissions.require(
+        staff.organization, acting_user, "staff.set_own_pin" if own else "staff.set_pin"
+    )
     if pin is not None and not PIN_PATTERN.match(pin):
         raise InvalidInput({"pin": "A PIN is 4 to 8 digits."})
     staff.kiosk_pin_hash = make_password(pin) if pin else ""

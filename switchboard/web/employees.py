@@ -8,7 +8,7 @@ and an `HX-Trigger: workload-changed` header, on which the table reloads itself.
 from django.http import Http404
 from django.shortcuts import render
 
-from switchboard.accounts.models import MANAGER_ROLES, Role
+from switchboard.accounts.permissions import MANAGERS, acting_role
 from switchboard.bookings import services
 from switchboard.bookings.selectors import (
     active_assignments,
@@ -29,14 +29,14 @@ def _table_context(org):
     }
 
 
-@org_page(roles=MANAGER_ROLES)
+@org_page(roles=MANAGERS)
 def employees_page(request, membership):
     org = membership.organization
     context = {"membership": membership, "role": membership.role} | _table_context(org)
     return render(request, "web/employees.html", context)
 
 
-@org_page(roles=MANAGER_ROLES)
+@org_page(roles=MANAGERS)
 def employee_table(request, membership):
     return render(request, "web/_employee_table.html", _table_context(membership.organization))
 
@@ -52,7 +52,7 @@ def _modal(request, membership, staff_id, *, error=""):
     staff = employees_with_workload(org, is_active=None).filter(pk=staff_id).first()
     if staff is None:
         raise Http404("No such staff member.")
-    role = Role.OWNER if request.user.is_superuser else membership.role
+    role = acting_role(org, request.user)
     rows = [
         (booking, workflow(booking.workflow).table.next_states(booking.status, role))
         for booking in active_assignments(org, staff).order_by("starts_at", "pk")
@@ -61,7 +61,7 @@ def _modal(request, membership, staff_id, *, error=""):
     return render(request, "web/_assignment_modal.html", context)
 
 
-@org_page(roles=MANAGER_ROLES)
+@org_page(roles=MANAGERS)
 def employee_assignments(request, membership):
     return _modal(request, membership, _staff_id(request.GET.get("staff")))
 
@@ -72,7 +72,7 @@ def _describe(exc: DomainError) -> str:
     return exc.message
 
 
-@org_page(roles=MANAGER_ROLES, methods=("POST",))
+@org_page(roles=MANAGERS, methods=("POST",))
 def assignment_move(request, membership):
     """Move one of the modal's bookings to another status, then show the modal again."""
     staff_id = _staff_id(request.POST.get("staff"))

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
 
-from switchboard.accounts.models import MANAGER_ROLES
+from switchboard.accounts.permissions import MANAGERS
 from switchboard.bookings.sessions_selectors import remaining_seconds, resource_board
 from switchboard.common.clock import now
 from switchboard.web.views import org_page
@@ -38,7 +38,7 @@ def board_rows(org, at):
     ]
 
 
-@org_page(roles=MANAGER_ROLES)
+@org_page(roles=MANAGERS)
 def resources_page(request, membership):
     org = membership.organization
     at = now()

@@ -8,13 +8,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
-from switchboard.accounts.models import MANAGER_ROLES, Role
+from switchboard.accounts.models import Role
+from switchboard.accounts.permissions import MANAGERS, MEMBER_ROLES, acting_role
 from switchboard.accounts.selectors import membership_for, memberships_list, organizations_for_user
 from switchboard.common.errors import NotFound
 from switchboard.staff.selectors import departments_list, staff_for_user, staff_list
 
 
-def org_page(roles=frozenset(Role), methods=("GET", "HEAD")):
+def org_page(roles=MEMBER_ROLES, methods=("GET", "HEAD")):
     """Login, then membership (404 for anyone else), then role (403), then method (405)."""
 
     def decorate(view):
@@ -25,7 +26,7 @@ def org_page(roles=frozenset(Role), methods=("GET", "HEAD")):
                 membership = membership_for(request.user, org_slug)
             except NotFound as exc:
                 raise Http404 from exc
-            if membership.role not in roles and not request.user.is_superuser:
+            if acting_role(membership.organization, request.user) not in roles:
                 raise PermissionDenied
             if request.method not in methods:
                 return HttpResponseNotAllowed(methods)
@@ -88,7 +89,7 @@ def _staff_context(org, user):
     return {"me": me, "colleagues": colleagues}
 
 
-@org_page(roles=MANAGER_ROLES)
+@org_page(roles=MANAGERS)
 def staff_table(request, membership):
     """The operator's staff table, filtered by department (an htmx partial)."""
     department = request.GET.get("department") or None

@@ -1,12 +1,19 @@
 import pytest
 
-from switchboard.accounts import services
-from switchboard.accounts.models import Membership, Organization, Role, User
+from switchboard.accounts import invitations, services
+from switchboard.accounts.models import (
+    Membership,
+    MembershipInvitation,
+    Organization,
+    Role,
+    User,
+)
 from switchboard.common.errors import Conflict, Forbidden, InvalidInput
 from tests.accounts.factories import MembershipFactory, UserFactory
 
 
-def test_organization_create_makes_the_creator_its_owner(db):
+def test_organization_create_makes_the_creator_its_owner(db, settings):
+    settings.ORGANIZATION_CREATORS = "any_user"
     user = UserFactory()
     org = services.organization_create(
         name="Sparkle Wash", timezone="Asia/Kolkata", owner=user, acting_user=user
@@ -16,24 +23,28 @@ def test_organization_create_makes_the_creator_its_owner(db):
 
 
 def test_organization_create_rejects_unknown_timezone_and_changes_nothing(db):
-    user = UserFactory()
+    user = UserFactory(is_superuser=True)
     with pytest.raises(InvalidInput) as err:
         services.organization_create(name="X", timezone="Mars/Base", owner=user, acting_user=user)
     assert "timezone" in err.value.fields
     assert not Organization.objects.exists()
 
 
-def test_invite_creates_a_user_with_a_one_time_password(org, owner):
-    membership, password = services.member_invite(
-        organization=org, role=Role.STAFF, acting_user=owner, username="newbie", first_name="N"
+def test_invite_of_a_new_name_creates_the_account_only_on_accept(org, owner):
+    invitation = invitations.member_invite(
+        organization=org, role=Role.STAFF, acting_user=owner, username="newbie"
     )
-    assert membership.role == Role.STAFF
-    assert password and membership.user.check_password(password)
+    assert not User.objects.filter(username="newbie").exists()
+    membership = invitations.invitation_accept(
+        token=invitation.token, user=None, password="a-long-new-password", first_name="N"
+    )
+    assert membership.role == Role.STAFF and membership.user.username == "newbie"
+    assert membership.user.check_password("a-long-new-password")
 
 
 def test_invite_of_an_existing_member_is_a_conflict(org, owner, staff_user):
     with pytest.raises(Conflict):
-        services.member_invite(
+        invitations.member_invite(
             organization=org, role=Role.STAFF, acting_user=owner, username=staff_user.username
         )
 
@@ -41,10 +52,10 @@ def test_invite_of_an_existing_member_is_a_conflict(org, owner, staff_user):
 def test_operator_cannot_grant_owner_or_operator(org, operator):
     for role in (Role.OWNER, Role.OPERATOR):
         with pytest.raises(Forbidden):
-            services.member_invite(
+            invitations.member_invite(
                 organization=org, role=role, acting_user=operator, username=f"x-{role}"
             )
-    assert not User.objects.filter(username__startswith="x-").exists()
+    assert not MembershipInvitation.objects.exists()
 
 
 def test_the_last_owner_cannot_be_demoted_or_removed(org, owner):

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from switchboard.staff.models import StaffMember
+from tests.accounts.factories import MembershipFactory
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
 
 
@@ -49,12 +50,13 @@ def test_staff_list_is_one_query_count_whatever_its_size(
         assert client.get(staff_url(org)).status_code == 200
 
 
-def test_create_for_a_new_person(api, org, operator, team):
+def test_create_for_a_member_by_username(api, org, operator, team):
+    ramon = MembershipFactory(organization=org, role="staff", user__username="ramon").user
     response = api.as_user(operator).post(
         staff_url(org),
         {
             "username": "ramon",
-            "first_name": "Ramon",
+            "display_name": "Ramon D.",
             "skills": ["driver"],
             "department": "front-desk",
         },
@@ -63,7 +65,16 @@ def test_create_for_a_new_person(api, org, operator, team):
     assert response.status_code == 201, response.data
     assert response.data["skills"] == ["driver"]
     assert response.data["department"]["slug"] == "front-desk"
-    assert response.data["temporary_password"]
+    assert (response.data["user_id"], response.data["full_name"]) == (ramon.pk, "Ramon D.")
+
+
+def test_create_for_someone_outside_the_organisation_is_400(api, org, other_org, operator):
+    stranger = MembershipFactory(organization=other_org, role="staff").user
+    response = api.as_user(operator).post(
+        staff_url(org), {"username": stranger.username}, format="json"
+    )
+    assert response.status_code == 400 and "username" in response.data
+    assert not StaffMember.objects.filter(user=stranger).exists()
 
 
 @pytest.mark.parametrize(

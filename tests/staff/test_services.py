@@ -1,6 +1,5 @@
 import pytest
 
-from switchboard.accounts.models import User
 from switchboard.common.errors import Conflict, InvalidInput
 from switchboard.staff import services
 from switchboard.staff.models import StaffMember
@@ -10,17 +9,16 @@ from tests.staff.factories import DepartmentFactory, StaffMemberFactory
 
 def test_staff_create_emits_created_on_org_and_department(org, owner, capture_events):
     department = DepartmentFactory(organization=org, slug="front-desk", name="Front Desk")
+    john = MembershipFactory(organization=org, role="staff", user__first_name="John").user
     events = capture_events()
-    staff, password = services.staff_create(
+    staff = services.staff_create(
         organization=org,
         acting_user=owner,
-        username="john",
-        first_name="John",
-        last_name="Doe",
+        user=john,
         department=department,
         skills=["Reception", "driver"],
     )
-    assert password and staff.capacity == org.default_staff_capacity
+    assert staff.capacity == org.default_staff_capacity
     assert events.channels("staff-profile-updated") == [
         "private-org-acme",
         "private-org-acme-dept-front-desk",
@@ -80,12 +78,12 @@ def test_second_profile_for_one_person_is_a_conflict(org, owner):
         services.staff_create(organization=org, acting_user=owner, user=staff.user)
 
 
-def test_failed_create_rolls_back_user_and_events(org, owner, capture_events):
+def test_failed_create_rolls_back_profile_and_events(org, owner, capture_events):
+    ghost = MembershipFactory(organization=org, role="staff").user
     events = capture_events()
     with pytest.raises(InvalidInput):
-        services.staff_create(organization=org, acting_user=owner, username="ghost", skills=["!!"])
+        services.staff_create(organization=org, acting_user=owner, user=ghost, skills=["!!"])
     assert not StaffMember.objects.exists() and events.rows == []
-    assert not User.objects.filter(username="ghost").exists()
 
 
 def test_kiosk_pin_is_stored_hashed(org, owner):

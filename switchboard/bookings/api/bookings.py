@@ -10,7 +10,6 @@ from rest_framework.response import Response
 from switchboard.accounts.models import Membership
 from switchboard.accounts.scoping import OrgScopedMixin
 from switchboard.bookings import services
-from switchboard.bookings.api.access import NamedActions
 from switchboard.bookings.api.serializers import (
     BookingCreateSerializer,
     BookingSerializer,
@@ -107,7 +106,6 @@ LIST_PARAMETERS = [
 
 
 class BookingViewSet(
-    NamedActions,
     OrgScopedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, viewsets
 
 from switchboard.accounts.scoping import OrgScopedMixin
-from switchboard.bookings.api.access import NamedActions
 from switchboard.bookings.api.serializers import AssignmentSerializer, EmployeeSerializer
 from switchboard.bookings.selectors import (
     AVAILABLE,
@@ -21,7 +20,6 @@ from switchboard.staff.models import StaffMember
 
 
 class EmployeeViewSet(
-    NamedActions,
     OrgScopedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -65,7 +63,7 @@ class EmployeeViewSet(
         )
 
 
-class StaffAssignmentsView(NamedActions, OrgScopedMixin, generics.ListAPIView):
+class StaffAssignmentsView(OrgScopedMixin, generics.ListAPIView):
     """`/staff/{id}/assignments/`: what occupies this person now — only active bookings,
     never completed or cancelled ones (seed 000's modal). Managers, or the person themself."""
 
