@@ -33,15 +33,25 @@ class OrgScopedMixin:
         return self.permission_actions.get(key, self.read_action)
 
     def check_action(self):
-        name = self.requested_action()
-        if name is None:
-            # Only a method the view does not offer has no row: DRF answers it with 405.
-            return
-        # `require` without its query: the membership is resolved already, and a
+        # `may` without `require`'s query: the membership is resolved already, and a
         # superuser acts as an owner (as in `acting_role`).
         role = permissions.OWNER if self.request.user.is_superuser else self.membership.role
-        if not permissions.may(role, name):
+        name = self.requested_action()
+        if name is not None:
+            allowed = permissions.may(role, name)
+        else:
+            # A method the view does not offer: DRF answers 405, but only to someone who may
+            # use the view at all; to anyone else the view is as closed as its other methods.
+            allowed = any(permissions.may(role, row) for row in self._route_rows())
+        if not allowed:
             raise Forbidden()
+
+    def _route_rows(self) -> list[str]:
+        """The rows of the methods this URL offers (a viewset's route maps its own)."""
+        route = getattr(self, "action_map", None)
+        names = route.values() if route else self.permission_actions
+        rows = [self.permission_actions.get(name, self.read_action) for name in names]
+        return [row for row in rows if row is not None] or [r for r in [self.read_action] if r]
 
     @property
     def role(self):
