@@ -10,7 +10,7 @@ from django.db import connection
 
 from switchboard.bookings import jobs, services
 from switchboard.bookings.models import Booking, BookingTransition
-from switchboard.bookings.services.sessions import sync_lock
+from switchboard.bookings.services.sessions_sweep import sync_lock
 from switchboard.bookings.sessions_selectors import resource_board
 from switchboard.common.clock import advance, frozen_at, now
 from switchboard.scheduler import audit, registry, runner

@@ -16,11 +16,11 @@ import pytest
 from django.conf import settings
 from django.db import connection, connections, transaction
 
-from switchboard.realtime import relay
+from switchboard.realtime import jobs, relay
 from switchboard.realtime.broker import InMemoryBroker, get_broker, set_broker
 from switchboard.realtime.models import OutboxEvent
 from switchboard.realtime.publish import publish
-from switchboard.scheduler import jobs, runner
+from switchboard.scheduler import runner
 from switchboard.scheduler.registry import Job
 from switchboard.scheduler.schedules import Continuous
 from tests.scheduler.helpers import database_url_for_subprocess, fast_runner, wait_until
@@ -97,7 +97,7 @@ def test_a_rolled_back_transaction_publishes_nothing_and_does_not_nudge(org, rec
     def hook():
         nudges.append(1)
 
-    relay.on_nudge(hook)
+    relay.nudge_hooks.register(hook)
     try:
         with pytest.raises(RuntimeError), transaction.atomic():
             emit(org, CHANNELS, 1)
@@ -109,7 +109,7 @@ def test_a_rolled_back_transaction_publishes_nothing_and_does_not_nudge(org, rec
             emit(org, CHANNELS[:1], 2)
         assert nudges == [1]  # on commit, once
     finally:
-        relay.remove_nudge(hook)
+        relay.nudge_hooks.unregister(hook)
     assert relay.relay_pending() == 1
     assert [json.loads(m.data)["seq"] for m in received.messages] == [2]
 

@@ -5,8 +5,8 @@ import pytest
 
 from switchboard.scheduler import services
 from switchboard.scheduler.dbclock import database_now
+from switchboard.scheduler.lease import LeaseKeeper
 from switchboard.scheduler.models import Lease
-from switchboard.scheduler.runner import LeaseKeeper
 
 TERM = timedelta(seconds=30)
 
