@@ -5,30 +5,16 @@ runner, for example. The hooks run only under the ASGI lifespan protocol, never 
 management commands or tests that do not serve.
 """
 
-from collections.abc import Callable
+from switchboard.common.hooks import Hooks
 
-_startup: list[Callable[[], None]] = []
-_shutdown: list[Callable[[], None]] = []
-
-
-def on_startup(hook: Callable[[], None]) -> Callable[[], None]:
-    if hook not in _startup:
-        _startup.append(hook)
-    return hook
-
-
-def on_shutdown(hook: Callable[[], None]) -> Callable[[], None]:
-    if hook not in _shutdown:
-        _shutdown.append(hook)
-    return hook
+startup = Hooks("lifespan_startup")
+shutdown = Hooks("lifespan_shutdown")
 
 
 def run_startup() -> None:
-    for hook in list(_startup):
-        hook()
+    startup.run()
 
 
 def run_shutdown() -> None:
     # Reverse order: what started last stops first.
-    for hook in reversed(_shutdown):
-        hook()
+    shutdown.run(reverse=True)

@@ -5,3 +5,8 @@ class BookingsConfig(AppConfig):
     name = "switchboard.bookings"
     label = "bookings"
     verbose_name = "Bookings"
+
+    def ready(self):
+        from switchboard.bookings import jobs
+
+        jobs.register()

@@ -1,4 +1,4 @@
-"""The bookings app's jobs, registered in `switchboard/scheduler/jobs.py`.
+"""The bookings app's jobs and audit checks, registered from `BookingsConfig.ready()`.
 
 `expire_sessions` runs at the next session end (`next_deadline`) and at least every
 second, and at once when a process becomes leader (catch-up after downtime). It is
@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from switchboard.bookings.services.sessions import (
+from switchboard.bookings.services import sessions
+from switchboard.bookings.services.sessions_sweep import (
     SyncRunning,
     sessions_complete_due,
     sync_lock,
@@ -20,6 +21,8 @@ from switchboard.bookings.sessions_selectors import (
     overdue_sessions,
 )
 from switchboard.common.clock import now
+from switchboard.scheduler import audit, registry, runner
+from switchboard.scheduler.schedules import NextDeadline
 
 EXPIRY_JOB = "expire_sessions"
 # The job waits at most this long for a manual sync that holds the lock, then tries later.
@@ -56,3 +59,22 @@ def sessions_overdue_check() -> tuple[int, list[str]]:
         for pk, org, ends_at in overdue.values_list("pk", "organization__slug", "ends_at")[:5]
     ]
     return overdue.count(), examples
+
+
+def wake_expiry() -> None:
+    """What a commit that gave a session a new end calls: expiry looks again now."""
+    runner.wake(EXPIRY_JOB)
+
+
+def register() -> None:
+    registry.register(
+        EXPIRY_JOB,
+        NextDeadline(
+            next_deadline,
+            max_wait=timedelta(seconds=settings.SESSIONS["EXPIRY_MAX_WAIT_SECONDS"]),
+        ),
+        expire_sessions,
+    )
+    audit.register_check("sessions_overdue", sessions_overdue_check)
+    # A session started or extended may end before the deadline the runner knows.
+    sessions.new_deadline.register(wake_expiry)

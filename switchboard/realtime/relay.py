@@ -1,9 +1,9 @@
 """The outbox relay: committed events go to the broker in id order, then are marked.
 
 Services write `OutboxEvent` rows inside their own transaction (`publish.publish`); the
-relay runs as the scheduler's `relay_outbox` job, in the one process that holds the
-scheduler's lease, woken right after a commit in that process (`nudge`) and polling as a
-fallback for commits made in other processes.
+relay runs as the `relay_outbox` job (declared in `realtime/jobs.py`), in the one process
+that holds the scheduler's lease, woken right after a commit in that process (`nudge`) and
+polling as a fallback for commits made in other processes.
 
 Delivery is at least once from here: a process that dies after handing events to the
 broker but before marking them publishes them again when a relay next runs. Every message
@@ -32,6 +32,7 @@ from django.db.models import F, Max, Window
 from django.db.models.functions import Lag
 
 from switchboard.common.clock import now
+from switchboard.common.hooks import Hooks
 from switchboard.realtime.broker import Message, get_broker
 from switchboard.realtime.models import OutboxEvent
 
@@ -53,27 +54,13 @@ ORDER_LOCK = True
 # "after_publish" (handed over, not yet marked). The crash test kills the process there.
 fault_hook: Callable[[str], None] | None = None
 
-_nudge_hooks: list[Callable[[], None]] = []
-
-
-def on_nudge(hook: Callable[[], None]) -> None:
-    """Register what wakes the relay (the scheduler's runner registers itself)."""
-    if hook not in _nudge_hooks:
-        _nudge_hooks.append(hook)
-
-
-def remove_nudge(hook: Callable[[], None]) -> None:
-    if hook in _nudge_hooks:
-        _nudge_hooks.remove(hook)
+# What wakes the relay: `realtime/jobs.py` registers the scheduler's wake-up here.
+nudge_hooks = Hooks("relay_nudge")
 
 
 def nudge() -> None:
     """Wake the relay now; `publish` calls it on commit. Never raises into a commit."""
-    for hook in list(_nudge_hooks):
-        try:
-            hook()
-        except Exception:
-            logger.exception("relay_nudge_failed")
+    nudge_hooks.run_safely()
 
 
 def _fault(point: str) -> None:
@@ -159,8 +146,8 @@ def prune_published(*, older_than: datetime, batch: int = 5000) -> int:
         deleted += OutboxEvent.objects.filter(id__in=ids).delete()[0]
 
 
-# Audit checks (registered by the scheduler's audit_invariants job). Each returns how many
-# differences it found and a few of them described.
+# Audit checks (registered in `realtime/jobs.py`, run by the audit_invariants job). Each
+# returns how many differences it found and a few of them described.
 
 
 def outbox_skipped_events(limit: int = 20) -> tuple[int, list[str]]:

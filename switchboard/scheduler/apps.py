@@ -9,12 +9,10 @@ class SchedulerConfig(AppConfig):
 
     def ready(self):
         from switchboard import lifespan
-        from switchboard.realtime import relay
         from switchboard.scheduler import jobs, runner
 
-        jobs.register_jobs()
-        # A commit that wrote outbox rows wakes the relay at once, when this process leads.
-        relay.on_nudge(jobs.wake_relay)
+        # The scheduler's own jobs; every app registers its jobs from its own ready().
+        jobs.register()
         if settings.SCHEDULER_ENABLED:
-            lifespan.on_startup(runner.start)
-            lifespan.on_shutdown(runner.stop)
+            lifespan.startup.register(runner.start)
+            lifespan.shutdown.register(runner.stop)

@@ -5,7 +5,8 @@ differences it found and a few of them described. The `audit_invariants` job run
 all, logs every difference and reports the counts and examples in its job record. It
 never fixes anything: a difference is a bug to find, not a number to paper over.
 
-Checks are registered in `switchboard.scheduler.jobs` (imports flow scheduler → apps).
+Each app registers its checks from its `jobs.py` (imports flow from the apps to the
+scheduler, never back).
 """
 
 import logging

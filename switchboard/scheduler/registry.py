@@ -2,7 +2,8 @@
 
 A job function takes no arguments, calls service functions in bounded batches and returns
 its counts as a dict (`{"published": 12}`); running it twice changes nothing the second
-time. The built-in jobs are registered in `switchboard.scheduler.jobs`.
+time. Each app declares its jobs in its own `jobs.py` and registers them from its
+`AppConfig.ready()`; the scheduler's own are in `switchboard.scheduler.jobs`.
 """
 
 from collections.abc import Callable

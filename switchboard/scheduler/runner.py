@@ -1,118 +1,37 @@
 """The one job runner: a lease thread that keeps leadership, a job thread that runs due
 jobs one at a time while this process leads.
 
-Leadership is a lease row (`services.lease_claim`), renewed every few seconds. The
-holder counts its term from just before it asked the database, on its own monotonic
-clock, and stops starting jobs the moment that term (less a margin) has passed without a
-renewal, which is always before any other process may take the lease over. Renewal runs
-in its own thread so a long job cannot make the holder lose the lease by accident.
-
-The process-wide runner is started with the served application (`switchboard.lifespan`)
-or by `manage.py run_scheduler`; `wake(name)` makes a job due now.
+Leadership is a lease row (`lease.LeaseKeeper`), renewed every few seconds from its own
+thread, so a long job cannot make the holder lose the lease by accident. Running and
+recording one job is `execution`. The process-wide runner is started with the served
+application (`switchboard.lifespan`) or by `manage.py run_scheduler`; `wake(name)` makes a
+job due now.
 """
 
-import json
 import logging
-import os
-import secrets
-import socket
 import threading
-import time
-import traceback
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connection, connections
+from django.db import connection, connections
 
 from switchboard.common.clock import now
 from switchboard.scheduler import registry, services
-from switchboard.scheduler.models import JobResult, JobState
+from switchboard.scheduler.execution import Plan, Recorder, execute, next_run_after
+from switchboard.scheduler.lease import LEASE_NAME, LeaseKeeper, process_identity
+from switchboard.scheduler.models import JobState
 from switchboard.scheduler.registry import Job
-from switchboard.scheduler.schedules import Continuous, NextDeadline
 
 logger = logging.getLogger(__name__)
 
-LEASE_NAME = "scheduler"
+__all__ = ["LEASE_NAME", "Runner", "current", "start", "stop", "wake"]
+
 # The job thread looks at the clock at least this often, so a clock change, a deadline
 # created meanwhile or a lost lease is noticed within it.
 MAX_SLEEP = 1.0
-MAX_BACKOFF = timedelta(seconds=60)
 
 
 def _config(key):
     return settings.SCHEDULER[key]
-
-
-def process_identity() -> str:
-    return f"{socket.gethostname()[:120]}:{os.getpid()}:{secrets.token_hex(3)}"
-
-
-class LeaseKeeper:
-    """Holds the lease for one process and knows, without asking, whether it still may act."""
-
-    def __init__(self, *, name: str, holder: str, term: float):
-        self.name = name
-        self.holder = holder
-        self.term = term
-        self.margin = min(1.0, term / 10)
-        self._deadline = 0.0
-
-    def held(self) -> bool:
-        return time.monotonic() < self._deadline
-
-    def claim(self) -> bool:
-        """Take or renew the lease. A database error keeps the current term running out."""
-        asked_at = time.monotonic()
-        try:
-            ok = services.lease_claim(
-                name=self.name, holder=self.holder, term=timedelta(seconds=self.term)
-            )
-        except Exception as exc:  # the database is unreachable or busy: the term runs on
-            logger.warning("lease_claim_failed holder=%s error=%s", self.holder, exc)
-            connection.close()
-            return self.held()
-        # The database stamped the new expiry after `asked_at`, so counting from here
-        # ends our term before any other process can see the lease as expired.
-        self._deadline = asked_at + self.term - self.margin if ok else 0.0
-        return ok
-
-    def release(self) -> None:
-        self._deadline = 0.0
-        try:
-            services.lease_release(name=self.name, holder=self.holder)
-        except DatabaseError as exc:
-            logger.warning("lease_release_failed holder=%s error=%s", self.holder, exc)
-
-
-@dataclass
-class _Burst:
-    """Runs of a frequent job not yet written: recorded together at the next flush."""
-
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    counts: dict = field(default_factory=dict)
-    runs: int = 0
-
-    def add(self, started_at, finished_at, counts):
-        self.started_at = self.started_at or started_at
-        self.finished_at = finished_at
-        for key, value in counts.items():
-            if isinstance(value, int | float):
-                self.counts[key] = self.counts.get(key, 0) + value
-        self.runs += 1
-
-
-@dataclass
-class _Plan:
-    job: Job
-    next_run: datetime
-    wakes: int = 0
-    failures: int = 0
-    last: dict | None = None  # the latest run, for the summary
-    burst: _Burst = field(default_factory=_Burst)
-    dirty: bool = False  # a frequent job's summary not yet written
-    flushed_at: float = 0.0
 
 
 class Runner:
@@ -134,9 +53,10 @@ class Runner:
         self.renew_seconds = renew_seconds or _config("RENEW_SECONDS")
         self.acquire_seconds = acquire_seconds or _config("ACQUIRE_SECONDS")
         self.summary_seconds = summary_seconds or _config("SUMMARY_SECONDS")
+        self.recorder = Recorder(holder=self.holder, summary_seconds=self.summary_seconds)
         self._cond = threading.Condition()
         self._poked = False
-        self._plans: dict[str, _Plan] = {}
+        self._plans: dict[str, Plan] = {}
         self._leading = False
         self._stopping = threading.Event()
         self._jobs_done = threading.Event()
@@ -237,7 +157,7 @@ class Runner:
         job = self._due_job()
         if job is not None:
             self._run(job)
-        self._flush_summaries()
+        self.recorder.flush_summaries(self._plans.values())
         if job is None:
             self._sleep(self._seconds_to_next())
 
@@ -255,7 +175,7 @@ class Runner:
             )
             at = now()
             plans = {
-                job.name: _Plan(job=job, next_run=job.schedule.first_run(last.get(job.name), at))
+                job.name: Plan(job=job, next_run=job.schedule.first_run(last.get(job.name), at))
                 for job in jobs
             }
             for plan in plans.values():
@@ -276,7 +196,7 @@ class Runner:
         return True
 
     def _step_down(self, reason: str) -> None:
-        self._flush_summaries(force=True)
+        self.recorder.flush_summaries(self._plans.values(), force=True)
         with self._cond:
             self._plans = {}
             self._leading = False
@@ -299,111 +219,16 @@ class Runner:
 
     def _run(self, job: Job) -> None:
         plan = self._plans[job.name]
-        # A summed row covers consecutive runs of one job only, so no two rows overlap.
-        for other in self._plans.values():
-            if other is not plan and other.burst.runs:
-                self._write(other, runs=self._take_burst(other))
+        self.recorder.flush_bursts(self._plans.values(), before=plan)
         with self._cond:
             wakes = plan.wakes
-        started_at, counts, error = now(), {}, ""
-        try:
-            counts = job.func() or {}
-            if not isinstance(counts, dict):
-                raise TypeError(f"job returned {type(counts).__name__}, not a dict of counts")
-            # Stored as JSON: a date or a Decimal in the counts must not lose the record.
-            counts = json.loads(json.dumps(counts, default=str))
-        except Exception as exc:
-            counts, error = {}, _describe(exc)
-            logger.exception("job_failed job=%s holder=%s", job.name, self.holder)
-            connection.close()  # a failed job may leave the connection unusable
-        finished_at = now()
-        result = JobResult.ERROR if error else JobResult.OK
-        next_run = self._next_run(plan, started_at, finished_at, failed=bool(error))
+        outcome = execute(job, self.holder)
+        next_run = next_run_after(plan, outcome)
         with self._cond:
             if plan.wakes != wakes:  # woken while running: what woke it is not done yet
-                next_run = min(next_run, finished_at)
+                next_run = min(next_run, outcome.finished_at)
             plan.next_run = next_run
-        self._record(plan, started_at, finished_at, result, counts, error)
-
-    def _next_run(self, plan: _Plan, started_at, finished_at, *, failed: bool) -> datetime:
-        schedule = plan.job.schedule
-        if failed:
-            plan.failures += 1
-            backoff = min(MAX_BACKOFF, timedelta(seconds=2 ** (plan.failures - 1)))
-            if isinstance(schedule, Continuous | NextDeadline):
-                return finished_at + backoff
-            return min(schedule.next_run(started_at, finished_at), finished_at + backoff)
-        plan.failures = 0
-        try:
-            return schedule.next_run(started_at, finished_at)
-        except Exception:
-            # The deadline query failed: look again after the longest allowed wait.
-            logger.exception("job_deadline_failed job=%s", plan.job.name)
-            connection.close()
-            return finished_at + getattr(schedule, "max_wait", timedelta(seconds=MAX_SLEEP))
-
-    # Recording
-
-    def _record(self, plan: _Plan, started_at, finished_at, result, counts, error) -> None:
-        plan.last = {
-            "last_started_at": started_at,
-            "last_finished_at": finished_at,
-            "last_result": result,
-            "last_counts": counts,
-            "last_error": error,
-        }
-        did_work = any(isinstance(v, int | float) and v for v in counts.values())
-        if plan.job.is_frequent and not error:
-            if did_work:
-                plan.burst.add(started_at, finished_at, counts)
-            plan.dirty = True
-            return
-        # Runs summed before this one are written first, so recorded runs stay in order.
-        runs = [*self._take_burst(plan), (started_at, finished_at, result, counts, error, 1)]
-        self._write(plan, runs=runs)
-
-    def _take_burst(self, plan: _Plan) -> list[tuple]:
-        burst, plan.burst = plan.burst, _Burst()
-        if not burst.runs:
-            return []
-        return [(burst.started_at, burst.finished_at, JobResult.OK, burst.counts, "", burst.runs)]
-
-    def _flush_summaries(self, *, force: bool = False) -> None:
-        due = time.monotonic() - self.summary_seconds
-        for plan in list(self._plans.values()):
-            if plan.dirty and (force or plan.flushed_at <= due):
-                self._write(plan, runs=self._take_burst(plan))
-
-    def _write(self, plan: _Plan, *, runs) -> None:
-        plan.dirty = False
-        plan.flushed_at = time.monotonic()
-        try:
-            for started_at, finished_at, result, counts, error, count in runs:
-                services.job_run_record(
-                    job=plan.job.name,
-                    holder=self.holder,
-                    started_at=started_at,
-                    finished_at=finished_at,
-                    result=result,
-                    counts=counts,
-                    error=error,
-                    runs=count,
-                )
-            services.job_state_save(
-                job=plan.job.name,
-                holder=self.holder,
-                next_run_at=plan.next_run,
-                updated_at=now(),
-                **(plan.last or {}),
-            )
-        except Exception as exc:  # recording must never stop the runner
-            logger.warning("job_record_failed job=%s error=%s", plan.job.name, exc)
-            connection.close()
-
-
-def _describe(exc: BaseException) -> str:
-    text = "".join(traceback.format_exception(exc, limit=8))
-    return text[-4000:]
+        self.recorder.record(plan, outcome)
 
 
 # The process-wide runner

@@ -6,8 +6,8 @@ leader itself) gives the same, true answer.
 
 from switchboard.scheduler import registry
 from switchboard.scheduler.dbclock import database_now
+from switchboard.scheduler.lease import LEASE_NAME
 from switchboard.scheduler.models import JobState, Lease
-from switchboard.scheduler.runner import LEASE_NAME
 
 
 def _iso(value):

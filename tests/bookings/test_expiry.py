@@ -3,6 +3,7 @@
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -10,10 +11,12 @@ from django.db import connection
 
 from switchboard.bookings import jobs, services
 from switchboard.bookings.models import Booking, BookingTransition
-from switchboard.bookings.services.sessions import sync_lock
+from switchboard.bookings.services.sessions_sweep import sync_lock
 from switchboard.bookings.sessions_selectors import resource_board
+from switchboard.common import locking
 from switchboard.common.clock import advance, frozen_at, now
 from switchboard.scheduler import audit, registry, runner
+from switchboard.scheduler.models import JobState
 from switchboard.scheduler.registry import Job
 from switchboard.scheduler.schedules import NextDeadline
 from tests.bookings.factories import session_service
@@ -162,7 +165,21 @@ def _hold_lock(held: threading.Event, release: threading.Event):
         connection.close()
 
 
-def test_a_manual_sync_never_runs_beside_another(api, org, operator, pcs, settings):
+def _release_once_waiting(monkeypatch, release: threading.Event) -> None:
+    """Set `release` as soon as a caller is waiting for the lock (its first retry)."""
+    waiting = threading.Event()
+
+    def sleep_and_tell(seconds):
+        waiting.set()
+        time.sleep(seconds)
+
+    monkeypatch.setattr(
+        locking, "time", SimpleNamespace(monotonic=time.monotonic, sleep=sleep_and_tell)
+    )
+    threading.Thread(target=lambda: waiting.wait(30) and release.set(), daemon=True).start()
+
+
+def test_a_manual_sync_never_runs_beside_another(api, org, operator, pcs, settings, monkeypatch):
     """One sync holds the cross-process lock in another thread (its own connection)."""
     with frozen_at(T0):
         session = services.session_start(
@@ -182,14 +199,16 @@ def test_a_manual_sync_never_runs_beside_another(api, org, operator, pcs, settin
             assert session.status == "active"  # nothing done beside the running sync
             assert jobs.expire_sessions()["lock_busy"] == 1
             # A caller willing to wait gets its turn once the running sync ends.
-            settings.SESSIONS = settings.SESSIONS | {"SYNC_WAIT_SECONDS": 5}
-            threading.Timer(0.3, release.set).start()
+            settings.SESSIONS = settings.SESSIONS | {"SYNC_WAIT_SECONDS": 60}
+            _release_once_waiting(monkeypatch, release)
             waited = api.as_user(operator).post(f"/api/orgs/{org.slug}/sync-sessions")
         finally:
             release.set()
             holder.join(5)
     assert waited.status_code == 200
-    assert waited.json()["completed"] == 1 and waited.json()["waited_ms"] >= 200
+    # It found the lock held, waited at least one retry, then did the work.
+    assert waited.json()["completed"] == 1
+    assert waited.json()["waited_ms"] >= 1000 * locking.POLL_SECONDS
 
 
 def test_the_audit_reports_a_late_sweep_and_fixes_nothing(org, operator, pcs):
@@ -237,18 +256,24 @@ def test_restart_catch_up_completes_what_ended_while_nothing_ran(org, operator, 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_new_earliest_end_wakes_the_job_at_once(org, operator, pcs):
-    """The fallback look is a minute here, so only the wake on commit can be on time."""
+    """The fallback look is an hour here, far beyond the bounded wait below, so only the
+    wake on commit can have the session completed within it."""
     slow = Job(
         name="expire_sessions",
-        schedule=NextDeadline(jobs.next_deadline, max_wait=timedelta(minutes=1)),
+        schedule=NextDeadline(jobs.next_deadline, max_wait=timedelta(hours=1)),
         func=jobs.expire_sessions,
         record_idle_runs=False,
     )
     running = fast_runner([slow])
     runner.start(running)
     try:
-        wait_until(lambda: running.is_leader, timeout=10)
-        time.sleep(0.3)  # the runner has looked: nothing due for a minute
+        # The runner has looked once (the catch-up run) and planned its next look an hour on.
+        wait_until(
+            lambda: JobState.objects.filter(
+                job="expire_sessions", last_started_at__isnull=False
+            ).exists(),
+            timeout=30,
+        )
         # A session started a minute minus 1.5 s ago: it ends 1.5 s from now.
         session = services.session_start(
             organization=org,
@@ -257,8 +282,10 @@ def test_a_new_earliest_end_wakes_the_job_at_once(org, operator, pcs):
             starts_at=now() - timedelta(seconds=58.5),
             acting_user=operator,
         )
-        wait_until(lambda: Booking.objects.get(pk=session.pk).status == "completed", timeout=5)
-        done_at = now()
+        wait_until(lambda: Booking.objects.get(pk=session.pk).status == "completed", timeout=60)
     finally:
         runner.stop(10)
-    assert timedelta(0) <= done_at - session.ends_at < timedelta(seconds=1)
+    completed_at = BookingTransition.objects.get(
+        booking_ref=session.pk, action="transition", to_status="completed"
+    ).at
+    assert completed_at >= session.ends_at  # at its end, not before

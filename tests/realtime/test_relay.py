@@ -16,11 +16,12 @@ import pytest
 from django.conf import settings
 from django.db import connection, connections, transaction
 
-from switchboard.realtime import relay
+from switchboard.realtime import jobs, relay
 from switchboard.realtime.broker import InMemoryBroker, get_broker, set_broker
 from switchboard.realtime.models import OutboxEvent
 from switchboard.realtime.publish import publish
-from switchboard.scheduler import jobs, runner
+from switchboard.scheduler import runner
+from switchboard.scheduler.models import JobState
 from switchboard.scheduler.registry import Job
 from switchboard.scheduler.schedules import Continuous
 from tests.scheduler.helpers import database_url_for_subprocess, fast_runner, wait_until
@@ -97,7 +98,7 @@ def test_a_rolled_back_transaction_publishes_nothing_and_does_not_nudge(org, rec
     def hook():
         nudges.append(1)
 
-    relay.on_nudge(hook)
+    relay.nudge_hooks.register(hook)
     try:
         with pytest.raises(RuntimeError), transaction.atomic():
             emit(org, CHANNELS, 1)
@@ -109,20 +110,20 @@ def test_a_rolled_back_transaction_publishes_nothing_and_does_not_nudge(org, rec
             emit(org, CHANNELS[:1], 2)
         assert nudges == [1]  # on commit, once
     finally:
-        relay.remove_nudge(hook)
+        relay.nudge_hooks.unregister(hook)
     assert relay.relay_pending() == 1
     assert [json.loads(m.data)["seq"] for m in received.messages] == [2]
 
 
 @pytest.fixture
 def relay_runner():
-    """This process's runner with only the relay, polling once a minute: any prompt
-    delivery must come from the nudge."""
+    """This process's runner with only the relay, polling once an hour: any delivery within
+    the tests' bounded waits must come from the nudge."""
 
     def start():
         job = Job(
             name=jobs.RELAY_JOB,
-            schedule=Continuous(poll=timedelta(minutes=1)),
+            schedule=Continuous(poll=timedelta(hours=1)),
             func=jobs.relay_outbox,
             record_idle_runs=False,
         )
@@ -139,18 +140,21 @@ def test_a_committed_event_reaches_a_listener_promptly_without_waiting_for_a_pol
     org, received, relay_runner
 ):
     active = relay_runner()
-    time.sleep(0.3)  # the first (catch-up) run is over; from now on only nudges relay
+    # The first (catch-up) run is over; from now on only nudges relay.
+    wait_until(
+        lambda: JobState.objects.filter(job=jobs.RELAY_JOB, last_started_at__isnull=False).exists(),
+        timeout=30,
+    )
     latencies = []
     for seq in range(20):
         with transaction.atomic():
             emit(org, CHANNELS[:1], seq)
         committed = time.monotonic()
-        wait_until(lambda n=seq: len(received.items) > n, timeout=5, interval=0.001)
+        # Far below the hourly poll: each delivery within it comes from the nudge.
+        wait_until(lambda n=seq: len(received.items) > n, timeout=30, interval=0.001)
         latencies.append(received.items[seq][0] - committed)
-        time.sleep(0.01)
     latencies.sort()
     print(f"nudge latency p50={latencies[10] * 1000:.1f} ms max={latencies[-1] * 1000:.1f} ms")
-    assert latencies[-1] < 0.5  # the fallback poll is 60 s here
     assert received.ids() == list(OutboxEvent.objects.order_by("id").values_list("id", flat=True))
     assert active.is_leader
 
@@ -164,8 +168,8 @@ def test_events_committed_while_nothing_relayed_go_out_when_a_relay_starts(
     assert received.messages == []
     assert OutboxEvent.objects.filter(published_at__isnull=True).count() == 30
 
-    relay_runner()  # a new leader catches up at once, with no nudge
-    wait_until(lambda: len(received.messages) == 30, timeout=5)
+    relay_runner()  # a new leader catches up at once, with no nudge (it polls hourly)
+    wait_until(lambda: len(received.messages) == 30, timeout=30)
     assert received.ids() == list(OutboxEvent.objects.order_by("id").values_list("id", flat=True))
     wait_until(lambda: not OutboxEvent.objects.filter(published_at__isnull=True).exists())
 
@@ -234,9 +238,16 @@ def test_without_the_order_lock_postgresql_really_reorders(org, received, monkey
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_long_transaction_that_publishes_does_not_hold_up_other_writers(org, received):
+def test_a_long_transaction_that_publishes_does_not_hold_up_other_writers(
+    org, received, monkeypatch
+):
     """The relay must wait for a long transaction's event (it has the lowest id), but on
-    PostgreSQL its lock request must not make every other writer wait behind it."""
+    PostgreSQL its lock request must not make every other writer wait behind it.
+
+    The relay's lock wait is made far longer than the long transaction, so a writer queued
+    behind the relay's lock request could only commit after the long transaction ended.
+    """
+    monkeypatch.setattr(relay, "LOCK_TIMEOUT_MS", 600_000)
     long_wrote, release = threading.Event(), threading.Event()
     commit_times, errors = [], []
 
@@ -245,7 +256,7 @@ def test_a_long_transaction_that_publishes_does_not_hold_up_other_writers(org, r
             with transaction.atomic():
                 emit(org, CHANNELS[:1], 0, kind="long")
                 long_wrote.set()
-                release.wait(10)
+                release.wait(120)
         except Exception as exc:  # reported below
             errors.append(exc)
         finally:
@@ -272,6 +283,9 @@ def test_a_long_transaction_that_publishes_does_not_hold_up_other_writers(org, r
             commit_times.append(time.monotonic() - started)
             time.sleep(0.05)
         assert received.messages == []  # nothing may overtake the long transaction's event
+        # Every short writer committed while the long transaction was still open.
+        assert holder.is_alive() and not release.is_set()
+        print(f"short commits beside a long transaction: max {max(commit_times):.3f} s")
     release.set()
     holder.join()
     relayer.join()
@@ -282,8 +296,6 @@ def test_a_long_transaction_that_publishes_does_not_hold_up_other_writers(org, r
     ids = received.ids()
     assert ids == list(OutboxEvent.objects.order_by("id").values_list("id", flat=True))
     assert json.loads(received.messages[0].data)["kind"] == "long"
-    if commit_times:
-        assert max(commit_times) < 0.5  # not 2 s behind the relay's lock request
 
 
 # The crash test -----------------------------------------------------------------------

@@ -1,66 +1,60 @@
+import ast
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+import switchboard.scheduler as scheduler_package
 from switchboard.common.clock import now
-from switchboard.realtime import relay
-from switchboard.realtime.broker import InMemoryBroker, set_broker
-from switchboard.realtime.models import OutboxEvent
-from switchboard.realtime.publish import publish
-from switchboard.scheduler import jobs, registry, runner, services
+from switchboard.scheduler import audit, jobs, registry, services
 from switchboard.scheduler.models import JobRun
-from switchboard.scheduler.schedules import Continuous, DailyAt, Every
-
-
-@pytest.fixture
-def delivered():
-    received = []
-    broker = InMemoryBroker()
-    broker.add_listener(received.append)
-    previous = set_broker(broker)
-    yield received
-    set_broker(previous)
+from switchboard.scheduler.schedules import Continuous, DailyAt, Every, NextDeadline
 
 
 def test_the_built_in_jobs_are_registered_with_their_schedules():
     assert isinstance(registry.get("relay_outbox").schedule, Continuous)
     assert registry.get("relay_outbox").record_idle_runs is False
     assert registry.get("prune_outbox").schedule == DailyAt.parse("03:30", "UTC")
+    assert registry.get("prune_job_runs").schedule == DailyAt.parse("03:30", "UTC")
     assert registry.get("audit_invariants").schedule == Every(timedelta(hours=1))
     assert registry.get("audit_invariants").record_idle_runs is True
+    assert isinstance(registry.get("expire_sessions").schedule, NextDeadline)
 
 
-@pytest.mark.django_db
-def test_relay_job_drains_in_batches_and_asks_to_run_again_when_more_wait(
-    org, delivered, monkeypatch
-):
-    monkeypatch.setattr(relay, "BATCH_SIZE", 2)
-    for seq in range(45):
-        publish(org, ["private-org-acme"], "test-event", {"seq": seq})
-    woken = []
-    monkeypatch.setattr(runner, "wake", woken.append)
-
-    assert jobs.relay_outbox() == {"published": 2 * jobs.RELAY_MAX_BATCHES}
-    assert woken == [jobs.RELAY_JOB]
-    assert jobs.relay_outbox() == {"published": 5}
-    assert woken == [jobs.RELAY_JOB]
-    assert len(delivered) == 45
+def test_every_app_registers_its_audit_checks():
+    names = {check.name for check in audit.all_checks()}
+    assert {
+        "outbox_skipped_events",
+        "outbox_published_out_of_order",
+        "outbox_stuck",
+        "sessions_overdue",
+    } <= names
 
 
-@pytest.mark.django_db
-def test_prune_outbox_drops_only_published_events_older_than_the_replay_window(org, settings):
-    settings.REALTIME = {**settings.REALTIME, "REPLAY_RETENTION_HOURS": 24}
-    old = now() - timedelta(hours=25)
-    for seq in range(4):
-        publish(org, ["private-org-acme"], "test-event", {"seq": seq})
-    a, b, c, d = OutboxEvent.objects.order_by("id")
-    OutboxEvent.objects.filter(pk__in=[a.pk, b.pk]).update(created_at=old, published_at=old)
-    OutboxEvent.objects.filter(pk=c.pk).update(created_at=old)  # old but never published
-    OutboxEvent.objects.filter(pk=d.pk).update(published_at=now())  # published, recent
+def _switchboard_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return {name for name in names if name.startswith("switchboard.")}
 
-    assert jobs.prune_outbox() == {"deleted": 2}
-    assert set(OutboxEvent.objects.values_list("pk", flat=True)) == {c.pk, d.pk}
-    assert jobs.prune_outbox() == {"deleted": 0}  # idempotent
+
+def test_the_scheduler_imports_no_other_app_than_common():
+    """Apps declare their jobs and import the scheduler; never the other way round."""
+    package = Path(scheduler_package.__file__).parent
+    # `lifespan` is the project's start/stop hook list, not an app.
+    allowed = ("switchboard.scheduler", "switchboard.common", "switchboard.lifespan")
+    found = {
+        f"{path.relative_to(package)}: {name}"
+        for path in package.rglob("*.py")
+        for name in _switchboard_imports(path)
+        if not name.startswith(allowed)
+    }
+    assert found == set()
 
 
 @pytest.mark.django_db

@@ -1,12 +1,14 @@
 import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
+from switchboard.scheduler import lease as lease_module
 from switchboard.scheduler import services
 from switchboard.scheduler.dbclock import database_now
+from switchboard.scheduler.lease import LeaseKeeper
 from switchboard.scheduler.models import Lease
-from switchboard.scheduler.runner import LeaseKeeper
 
 TERM = timedelta(seconds=30)
 
@@ -52,14 +54,25 @@ def test_release_frees_the_lease_at_once_and_only_for_its_holder():
     assert services.lease_claim(name="jobs", holder="b", term=TERM)
 
 
+class FakeMonotonic:
+    def __init__(self, at: float = 1000.0):
+        self.at = at
+
+    def __call__(self) -> float:
+        return self.at
+
+
 @pytest.mark.django_db
-def test_keeper_stops_acting_when_its_term_runs_out_without_renewal():
-    keeper = LeaseKeeper(name="jobs", holder="a", term=0.5)
+def test_keeper_stops_acting_when_its_term_runs_out_without_renewal(monkeypatch):
+    clock = FakeMonotonic()
+    monkeypatch.setattr(lease_module, "time", SimpleNamespace(monotonic=clock))
+    keeper = LeaseKeeper(name="jobs", holder="a", term=10)
     assert not keeper.held()
-    assert keeper.claim()
+    assert keeper.claim()  # its term counts from before it asked: 1000 s
+    clock.at = 1008.999
     assert keeper.held()
-    time.sleep(0.5)
-    assert not keeper.held()  # the margin ends our term before the row expires
+    clock.at = 1009.0
+    assert not keeper.held()  # the margin (1 s) ends our term before the row expires
 
 
 @pytest.mark.django_db

@@ -12,14 +12,9 @@ from switchboard.bookings.services.booking import (
     booking_transition,
     booking_update,
 )
-from switchboard.bookings.services.sessions import (
-    session_cancel,
-    session_end,
-    session_extend,
-    session_start,
-    sessions_complete_due,
-    sessions_sync,
-)
+from switchboard.bookings.services.sessions import session_extend, session_start
+from switchboard.bookings.services.sessions_end import session_cancel, session_end
+from switchboard.bookings.services.sessions_sweep import sessions_complete_due, sessions_sync
 
 __all__ = [
     "booking_assign",
