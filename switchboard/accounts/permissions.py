@@ -90,7 +90,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "sessions.start": MANAGERS_AND_JOBS,
     "sessions.extend": MANAGERS_AND_JOBS,
     "sessions.end": MANAGERS_AND_JOBS,
-    "sessions.cancel": MANAGERS_AND_JOBS,
+    # no job cancels a session: the session workflow lets only managers take the move
+    "sessions.cancel": MANAGERS,
     "sessions.sync": MANAGERS_AND_JOBS,
     "sessions.list": WORKERS,
     "sessions.resource_board": WORKERS,

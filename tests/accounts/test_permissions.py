@@ -20,6 +20,7 @@ from switchboard.common.errors import Forbidden
 from switchboard.staff import services as staff_services
 from switchboard.staff.models import Department, StaffMember
 from tests.accounts.factories import MembershipFactory, UserFactory
+from tests.bookings.permission_actions import BOOKING_ACTIONS
 from tests.catalog.factories import ResourceFactory, ServiceFactory
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
 from tests.test_isolation import routes
@@ -133,6 +134,7 @@ ACTIONS = {
     "resource.delete": lambda org, user: catalog.resource_delete(
         resource=ResourceFactory(organization=org), acting_user=user
     ),
+    **BOOKING_ACTIONS,
 }
 
 CASES = [(action, role) for action in sorted(permissions.PERMISSIONS) for role in ROLES]
