@@ -13,13 +13,15 @@ import logging
 import threading
 from urllib.parse import parse_qs
 
-from switchboard.realtime import protocol
-from switchboard.realtime.broker import Broker, Message, RedisBroker, get_broker
-from switchboard.realtime.config import RealtimeConfig, config_from_settings
-from switchboard.realtime.connection import Connection
-from switchboard.realtime.signing import same
-from switchboard.realtime.state import LocalState, Reaped, RedisState
-from switchboard.realtime.webhooks import WebhookSender
+from switchboard.realtime.server import protocol
+from switchboard.realtime.server.broker import Broker, Message, RedisBroker, get_broker
+from switchboard.realtime.server.config import RealtimeConfig, config_from_settings
+from switchboard.realtime.server.connection import Connection
+from switchboard.realtime.server.signing import same
+from switchboard.realtime.server.state.base import Reaped
+from switchboard.realtime.server.state.local import LocalState
+from switchboard.realtime.server.state.redis import RedisState
+from switchboard.realtime.server.webhooks import WebhookSender
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +132,7 @@ class RealtimeServer:
         if scope["type"] == "websocket":
             await self.serve_websocket(scope, receive, send)
         elif scope["type"] == "http":
-            from switchboard.realtime.http_api import handle
+            from switchboard.realtime.server.http_api import handle
 
             await handle(self, scope, receive, send)
 

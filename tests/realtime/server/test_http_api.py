@@ -11,8 +11,9 @@ import pytest
 from pusher.errors import PusherBadAuth, PusherBadRequest, PusherBadStatus
 
 from switchboard.common import clock
-from switchboard.realtime import signing
-from tests.realtime.support import KEY, SECRET, WsClient, presence_auth, run
+from switchboard.realtime.server import signing
+from tests.realtime.server.support import KEY, SECRET, WsClient, presence_auth
+from tests.realtime.support import run
 
 
 def signed_url(server, method: str, path: str, body: bytes = b"", **params) -> str:

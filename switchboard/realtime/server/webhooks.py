@@ -20,7 +20,7 @@ import json
 import logging
 import time
 
-from switchboard.realtime.signing import webhook_signature
+from switchboard.realtime.server.signing import webhook_signature
 
 logger = logging.getLogger(__name__)
 

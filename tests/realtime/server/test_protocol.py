@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from switchboard.realtime import signing
-from switchboard.realtime.broker import Message
-from tests.realtime.support import (
+from switchboard.realtime.server import signing
+from switchboard.realtime.server.broker import Message
+from tests.realtime.server.support import (
     KEY,
     SECRET,
     ThreadServer,
@@ -16,9 +16,9 @@ from tests.realtime.support import (
     make_config,
     presence_auth,
     private_auth,
-    run,
     signer,
 )
+from tests.realtime.support import run
 
 
 def test_handshake_gives_a_socket_id_and_an_activity_timeout(server):
