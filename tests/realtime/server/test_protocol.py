@@ -135,7 +135,7 @@ def test_a_signature_for_another_socket_is_refused(server):
         stolen = private_auth("1.1", "private-room")
         await client.send("pusher:subscribe", {"channel": "private-room", **stolen})
         await client.expect("pusher:subscription_error", "private-room")
-        assert "private-room" not in server.realtime.subscribers
+        assert "private-room" not in server.realtime.subscriptions.subscribers
 
     run(scenario())
 
@@ -439,7 +439,7 @@ def test_disconnect_cleans_up_everything(server):
     from tests.realtime.support import wait_until
 
     wait_until(lambda: not realtime.connections)
-    assert realtime.subscribers == {} and realtime.users == {}
+    assert realtime.subscriptions.subscribers == {} and realtime.users.connections == {}
     assert server.call(realtime.state.channels) == {}
     assert server.call(realtime.state.members, "presence-x") == {}
 
