@@ -327,8 +327,10 @@ class Connection:
     async def _client_event(self, event: str, channel, data) -> None:
         config = self.server.config
         if not isinstance(channel, str) or not protocol.accepts_client_events(channel):
-            message = "Client events are allowed on private and presence channels only."
-            self.write(protocol.error_frame(message))
+            # A private channel is one-way: its subscribers may read it, not speak on it (the
+            # organisation channel would otherwise let any member forge events to all).
+            message = "Client events are allowed on presence channels only."
+            self.write(protocol.error_frame(message, protocol.CLIENT_EVENT_REFUSED))
             return
         if channel not in self.channels:
             self.write(protocol.error_frame(f"Not subscribed to {channel}."))
