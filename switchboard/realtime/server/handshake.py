@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs
 
 from switchboard.realtime.server import protocol
 from switchboard.realtime.server.config import RealtimeConfig
 from switchboard.realtime.server.signing import same
+
+# ASCII digits only: str.isdigit() also accepts "²" and "٣", which int() then refuses
+# or reads as a number the client never wrote.
+_VERSION = re.compile(r"[0-9]+")
+SUPPORTED_VERSIONS = range(5, 8)
 
 
 def refusal(
@@ -28,8 +34,9 @@ def refusal(
 
 
 def _version_refusal(version: str) -> tuple[int, str] | None:
-    if not version.isdigit():
+    if not _VERSION.fullmatch(version):
         return protocol.INVALID_VERSION, "Invalid version string format."
-    if not 5 <= int(version) <= 7:
+    # A long run of digits is no supported version, and int() would refuse a huge one.
+    if len(version) > 3 or int(version) not in SUPPORTED_VERSIONS:
         return protocol.UNSUPPORTED_PROTOCOL, "Unsupported protocol version."
     return None

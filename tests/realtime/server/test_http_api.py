@@ -148,6 +148,29 @@ def test_a_bad_batch_publishes_nothing(server):
     run(scenario())
 
 
+@pytest.mark.parametrize("path", ["/apps/3/events", "/apps/3/batch_events"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 30_000,
+        b'{"name":"e","channel":"news","data":' + b'{"a":' * 5_000 + b"1" + b"}" * 5_001,
+        b'{"batch":[' + b"[" * 5_000 + b"]" * 5_000 + b"]}",
+    ],
+    ids=["arrays", "objects", "batch"],
+)
+def test_a_signed_deeply_nested_body_is_400_and_publishes_nothing(server, path, body):
+    async def scenario():
+        client = await WsClient.open(server.ws_url)
+        await client.subscribe("news")
+        url = signed_url(server, "POST", path, body)
+        response = await asyncio.to_thread(httpx.post, url, content=body)
+        assert response.status_code == 400
+        assert "nested" in response.json()["error"]
+        await client.nothing()
+
+    run(scenario())
+
+
 def client_for(server, app_id="3", key=KEY, secret=SECRET) -> pusher.Pusher:
     return pusher.Pusher(
         app_id=app_id, key=key, secret=secret, host="127.0.0.1", port=server.port, ssl=False
