@@ -153,7 +153,8 @@ class Connection:
                 self.write(protocol.error_frame("Too many messages.", protocol.CLIENT_EVENT_RATE))
             return
         try:
-            message = parse_json(text, max_bytes=config.max_frame_bytes)
+            # The size was checked above (an oversized frame closes the connection).
+            message = parse_json(text, max_bytes=None)
         except MalformedJson as error:
             self.write(protocol.error_frame(f"Malformed message: {error}."))
             return
