@@ -18,8 +18,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchboard.settings")
 django_application = get_asgi_application()
 
 from switchboard import lifespan as hooks  # noqa: E402 - needs Django set up
-from switchboard.realtime.server import get_server  # noqa: E402
-from switchboard.realtime.signals import install_shutdown_signals  # noqa: E402
+from switchboard.realtime.server.app import get_server  # noqa: E402
+from switchboard.realtime.server.signals import install_shutdown_signals  # noqa: E402
 
 logger = logging.getLogger(__name__)
 

@@ -33,8 +33,8 @@ from django.db.models.functions import Lag
 
 from switchboard.common.clock import now
 from switchboard.common.hooks import Hooks
-from switchboard.realtime.broker import Message, get_broker
 from switchboard.realtime.models import OutboxEvent
+from switchboard.realtime.server.broker import Message, get_broker
 
 logger = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from rest_framework.views import APIView
 
 from switchboard.common.clock import now
 from switchboard.common.errors import Forbidden, InvalidInput
-from switchboard.realtime import protocol, signing
 from switchboard.realtime.authorization import authorize_channel, user_data
 from switchboard.realtime.selectors import outbox_events_after
+from switchboard.realtime.server import protocol, signing
 
 MAX_REPLAY = 500
 

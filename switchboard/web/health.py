@@ -5,7 +5,7 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
 from switchboard.common.clock import now
-from switchboard.realtime.server import stats as realtime_stats
+from switchboard.realtime.server.app import stats as realtime_stats
 from switchboard.scheduler.selectors import scheduler_status
 
 logger = logging.getLogger(__name__)

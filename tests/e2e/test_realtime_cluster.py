@@ -9,15 +9,8 @@ import signal
 import pytest
 from django.conf import settings
 
-from tests.realtime.support import (
-    LiveApp,
-    RedisProcess,
-    WsClient,
-    api_client,
-    make_config,
-    presence_auth,
-    run,
-)
+from tests.realtime.server.support import WsClient, api_client, make_config, presence_auth
+from tests.realtime.support import LiveApp, RedisProcess, run
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,8 @@ from switchboard.accounts.services import api_token_issue
 from switchboard.realtime.channels import org_channel, presence_channel
 from switchboard.realtime.publish import publish
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
-from tests.realtime.support import LiveApp, NodeClients, api_client, make_config
+from tests.realtime.server.support import api_client, make_config
+from tests.realtime.support import LiveApp, NodeClients
 
 pytestmark = pytest.mark.e2e
 

@@ -17,9 +17,9 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 
 from switchboard.realtime import jobs, relay
-from switchboard.realtime.broker import InMemoryBroker, get_broker, set_broker
 from switchboard.realtime.models import OutboxEvent
 from switchboard.realtime.publish import publish
+from switchboard.realtime.server.broker import InMemoryBroker, get_broker, set_broker
 from switchboard.scheduler import runner
 from switchboard.scheduler.models import JobState
 from switchboard.scheduler.registry import Job

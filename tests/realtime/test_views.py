@@ -10,11 +10,11 @@ from django.urls import reverse
 
 from switchboard.accounts.services import api_token_issue
 from switchboard.common import clock
-from switchboard.realtime import signing
 from switchboard.realtime.channels import dept_channel, org_channel, presence_channel, staff_channel
 from switchboard.realtime.models import OutboxEvent
 from switchboard.realtime.publish import publish
 from switchboard.realtime.relay import relay_pending
+from switchboard.realtime.server import signing
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
 

@@ -13,11 +13,12 @@ import re
 from typing import TYPE_CHECKING
 
 from switchboard.common.clock import now
-from switchboard.realtime import protocol, signing
-from switchboard.realtime.broker import Message
+from switchboard.realtime.server import protocol, signing
+from switchboard.realtime.server.broker import Message
+from switchboard.realtime.server.json_input import MalformedJson, parse_json
 
 if TYPE_CHECKING:
-    from switchboard.realtime.server import RealtimeServer
+    from switchboard.realtime.server.interface import Host
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class ApiError(Exception):
         self.message = message
 
 
-async def handle(server: RealtimeServer, scope, receive, send) -> None:
+async def handle(server: Host, scope, receive, send) -> None:
     try:
         body = await _read_body(receive, server.config.max_api_body_bytes)
         status, answer = await _answer(server, scope, body)
@@ -82,7 +83,7 @@ async def _read_body(receive, limit: int) -> bytes:
             return b"".join(chunks)
 
 
-async def _answer(server: RealtimeServer, scope, body: bytes) -> tuple[int, dict]:
+async def _answer(server: Host, scope, body: bytes) -> tuple[int, dict]:
     method, path = scope["method"], scope["path"]
     route, match = _route(method, path)
     app = match.groupdict().get("app")
@@ -145,10 +146,11 @@ def _authenticate(config, method: str, path: str, params: dict, body: bytes) -> 
 
 
 def _json_body(body: bytes) -> dict:
+    # The body's size was bounded while it was read (`max_api_body_bytes`).
     try:
-        parsed = json.loads(body or b"{}")
-    except ValueError:
-        raise ApiError(400, "The body is not JSON.") from None
+        parsed = parse_json(body or b"{}", max_bytes=None)
+    except MalformedJson as error:
+        raise ApiError(400, f"The body is not acceptable JSON: {error}.") from None
     if not isinstance(parsed, dict):
         raise ApiError(400, "The body must be a JSON object.")
     return parsed

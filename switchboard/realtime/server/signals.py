@@ -13,10 +13,10 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from switchboard.realtime.server import RealtimeServer
+    from switchboard.realtime.server.interface import Stoppable
 
 
-def install_shutdown_signals(server: RealtimeServer) -> None:
+def install_shutdown_signals(server: Stoppable) -> None:
     if threading.current_thread() is not threading.main_thread() or server.loop is None:
         return
     loop = server.loop

@@ -8,7 +8,7 @@ attempt, so that a receiver that checks freshness (the `pusher` library allows 3
 accepts a late retry too.
 
 `channel_vacated` and `member_removed` wait a few seconds first (the caller does that,
-see `server.py`), so that a page reload sends neither them nor the matching
+see `subscriptions.py`), so that a page reload sends neither them nor the matching
 `channel_occupied` / `member_added`.
 """
 
@@ -20,7 +20,7 @@ import json
 import logging
 import time
 
-from switchboard.realtime.signing import webhook_signature
+from switchboard.realtime.server.signing import webhook_signature
 
 logger = logging.getLogger(__name__)
 

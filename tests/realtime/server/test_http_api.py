@@ -11,8 +11,9 @@ import pytest
 from pusher.errors import PusherBadAuth, PusherBadRequest, PusherBadStatus
 
 from switchboard.common import clock
-from switchboard.realtime import signing
-from tests.realtime.support import KEY, SECRET, WsClient, presence_auth, run
+from switchboard.realtime.server import signing
+from tests.realtime.server.support import KEY, SECRET, WsClient, presence_auth
+from tests.realtime.support import run
 
 
 def signed_url(server, method: str, path: str, body: bytes = b"", **params) -> str:
@@ -142,6 +143,29 @@ def test_a_bad_batch_publishes_nothing(server):
         url = signed_url(server, "POST", "/apps/3/batch_events", batch)
         response = await asyncio.to_thread(httpx.post, url, content=batch)
         assert response.status_code == 400
+        await client.nothing()
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("path", ["/apps/3/events", "/apps/3/batch_events"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 30_000,
+        b'{"name":"e","channel":"news","data":' + b'{"a":' * 5_000 + b"1" + b"}" * 5_001,
+        b'{"batch":[' + b"[" * 5_000 + b"]" * 5_000 + b"]}",
+    ],
+    ids=["arrays", "objects", "batch"],
+)
+def test_a_signed_deeply_nested_body_is_400_and_publishes_nothing(server, path, body):
+    async def scenario():
+        client = await WsClient.open(server.ws_url)
+        await client.subscribe("news")
+        url = signed_url(server, "POST", path, body)
+        response = await asyncio.to_thread(httpx.post, url, content=body)
+        assert response.status_code == 400
+        assert "nested" in response.json()["error"]
         await client.nothing()
 
     run(scenario())

@@ -5,8 +5,9 @@ import asyncio
 import json
 import threading
 
-from switchboard.realtime.broker import InMemoryBroker, Message, RedisBroker, get_broker
-from tests.realtime.support import ThreadServer, WsClient, run, wait_until
+from switchboard.realtime.server.broker import InMemoryBroker, Message, RedisBroker, get_broker
+from tests.realtime.server.support import ThreadServer, WsClient
+from tests.realtime.support import run, wait_until
 
 
 def messages(prefix: str, count: int) -> list[Message]:

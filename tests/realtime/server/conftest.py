@@ -1,6 +1,7 @@
 import pytest
 
-from tests.realtime.support import RedisProcess, ThreadServer
+from tests.realtime.server.support import ThreadServer
+from tests.realtime.support import RedisProcess
 
 
 @pytest.fixture

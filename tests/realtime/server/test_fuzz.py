@@ -9,7 +9,8 @@ import websockets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.realtime.support import ThreadServer, WsClient, make_config, run, wait_until
+from tests.realtime.server.support import ThreadServer, WsClient, make_config
+from tests.realtime.support import run, wait_until
 
 MAX_FRAME = 4096
 

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from switchboard.realtime import signing
-from switchboard.realtime.broker import Message
-from tests.realtime.support import (
+from switchboard.realtime.server import signing
+from switchboard.realtime.server.broker import Message
+from tests.realtime.server.support import (
     KEY,
     SECRET,
     ThreadServer,
@@ -16,9 +16,9 @@ from tests.realtime.support import (
     make_config,
     presence_auth,
     private_auth,
-    run,
     signer,
 )
+from tests.realtime.support import run
 
 
 def test_handshake_gives_a_socket_id_and_an_activity_timeout(server):
@@ -135,7 +135,7 @@ def test_a_signature_for_another_socket_is_refused(server):
         stolen = private_auth("1.1", "private-room")
         await client.send("pusher:subscribe", {"channel": "private-room", **stolen})
         await client.expect("pusher:subscription_error", "private-room")
-        assert "private-room" not in server.realtime.subscribers
+        assert "private-room" not in server.realtime.subscriptions.subscribers
 
     run(scenario())
 
@@ -231,79 +231,6 @@ def test_oversized_presence_user_data_is_refused():
             assert refused["data"]["type"] == "LimitReached"
 
         run(scenario())
-
-
-def test_client_events_reach_other_subscribers_only(server):
-    channel = "presence-chat"
-
-    async def scenario():
-        sender = await WsClient.open(server.ws_url)
-        await sender.subscribe(channel, **presence_auth(sender.socket_id, channel, "1"))
-        receiver = await WsClient.open(server.ws_url)
-        await receiver.subscribe(channel, **presence_auth(receiver.socket_id, channel, "2"))
-        await sender.expect("pusher_internal:member_added", channel)
-        await sender.send("client-typing", {"who": "me"}, channel=channel)
-        got = await receiver.expect("client-typing", channel)
-        assert json.loads(got["data"]) == {"who": "me"}
-        assert got["user_id"] == "1"
-        await sender.nothing()
-        # A string payload (as pusher-websocket-java sends) is passed on as it is.
-        await sender.send("client-typing", '{"as":"string"}', channel=channel)
-        assert (await receiver.expect("client-typing", channel))["data"] == '{"as":"string"}'
-
-    run(scenario())
-
-
-def test_client_events_are_refused_where_they_do_not_belong(server):
-    async def scenario():
-        client = await WsClient.open(server.ws_url)
-        await client.subscribe("public-room")
-        await client.send("client-x", {}, channel="public-room")
-        assert (await client.expect("pusher:error"))["data"]["code"] is None
-        # Not subscribed to the private channel.
-        await client.send("client-x", {}, channel="private-elsewhere")
-        assert "Not subscribed" in (await client.expect("pusher:error"))["data"]["message"]
-        # Encrypted channels do not take client events.
-        channel = "private-encrypted-room"
-        auth = private_auth(client.socket_id, channel)["auth"]
-        await client.subscribe(channel, auth=auth)
-        await client.send("client-x", {}, channel=channel)
-        await client.expect("pusher:error")
-
-    run(scenario())
-
-
-def test_client_event_rate_limit_answers_4301_and_keeps_the_connection(server):
-    channel = "private-chat"
-
-    async def scenario():
-        sender = await WsClient.open(server.ws_url)
-        await sender.subscribe(channel, **private_auth(sender.socket_id, channel))
-        receiver = await WsClient.open(server.ws_url)
-        await receiver.subscribe(channel, **private_auth(receiver.socket_id, channel))
-        for n in range(12):
-            await sender.send("client-n", {"n": n}, channel=channel)
-        errors = [await sender.expect("pusher:error") for _ in range(2)]
-        assert {e["data"]["code"] for e in errors} == {4301}
-        received = [json.loads((await receiver.expect("client-n"))["data"])["n"] for _ in range(10)]
-        assert received == list(range(10))
-        await receiver.nothing()
-        await sender.send("pusher:ping")
-        await sender.expect("pusher:pong")
-
-    run(scenario())
-
-
-def test_client_event_data_over_the_limit_is_refused(server):
-    channel = "private-chat"
-
-    async def scenario():
-        client = await WsClient.open(server.ws_url)
-        await client.subscribe(channel, **private_auth(client.socket_id, channel))
-        await client.send("client-big", {"x": "y" * 10_300}, channel=channel)
-        assert "over" in (await client.expect("pusher:error"))["data"]["message"]
-
-    run(scenario())
 
 
 def test_signin_then_user_channel_and_events_sent_to_the_user(server):
@@ -439,7 +366,7 @@ def test_disconnect_cleans_up_everything(server):
     from tests.realtime.support import wait_until
 
     wait_until(lambda: not realtime.connections)
-    assert realtime.subscribers == {} and realtime.users == {}
+    assert realtime.subscriptions.subscribers == {} and realtime.users.connections == {}
     assert server.call(realtime.state.channels) == {}
     assert server.call(realtime.state.members, "presence-x") == {}
 

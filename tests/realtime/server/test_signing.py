@@ -5,8 +5,8 @@ import time
 
 import pusher
 
-from switchboard.realtime import signing
-from tests.realtime.support import KEY, SECRET
+from switchboard.realtime.server import signing
+from tests.realtime.server.support import KEY, SECRET
 
 SOCKET = "1234.1234"
 

@@ -11,17 +11,17 @@ common case, and a slow client never holds up the others.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import types
 from collections import deque
 from typing import TYPE_CHECKING
 
-from switchboard.realtime import protocol, signing
-from switchboard.realtime.broker import Message
+from switchboard.realtime.server import protocol, signing
+from switchboard.realtime.server.broker import Message
+from switchboard.realtime.server.json_input import MalformedJson, over_size, parse_json
 
 if TYPE_CHECKING:
-    from switchboard.realtime.server import RealtimeServer
+    from switchboard.realtime.server.interface import Hub
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class Connection:
         "watchlist",
     )
 
-    def __init__(self, server: RealtimeServer, send, loop: asyncio.AbstractEventLoop):
+    def __init__(self, server: Hub, send, loop: asyncio.AbstractEventLoop):
         self.server = server
         self._send = send
         self.loop = loop
@@ -145,9 +145,7 @@ class Connection:
             except UnicodeDecodeError:
                 self.write(protocol.error_frame("Binary frames are not supported."))
                 return
-        if len(text) > config.max_frame_bytes or (
-            len(text) * 4 > config.max_frame_bytes and len(text.encode()) > config.max_frame_bytes
-        ):
+        if over_size(text, config.max_frame_bytes):
             self.close(protocol.MESSAGE_TOO_BIG)
             return
         if not self._within(self._frame_window, config.frames_per_second):
@@ -155,9 +153,10 @@ class Connection:
                 self.write(protocol.error_frame("Too many messages.", protocol.CLIENT_EVENT_RATE))
             return
         try:
-            message = json.loads(text)
-        except ValueError:
-            self.write(protocol.error_frame("Invalid JSON."))
+            # The size was checked above (an oversized frame closes the connection).
+            message = parse_json(text, max_bytes=None)
+        except MalformedJson as error:
+            self.write(protocol.error_frame(f"Malformed message: {error}."))
             return
         if not isinstance(message, dict) or not isinstance(message.get("event"), str):
             self.write(protocol.error_frame("A message is an object with an 'event' string."))
@@ -253,8 +252,8 @@ class Connection:
             self._refuse(channel, "LimitReached", f"channel_data is over {limit} bytes.", 4009)
             return False
         try:
-            member = json.loads(channel_data)
-        except ValueError:
+            member = parse_json(channel_data, max_bytes=config.max_presence_user_bytes)
+        except MalformedJson:
             member = None
         user_id = member.get("user_id") if isinstance(member, dict) else None
         if isinstance(user_id, bool) or not isinstance(user_id, str | int) or user_id == "":
@@ -293,8 +292,8 @@ class Connection:
             self.write(protocol.error_frame("Invalid sign-in signature.", protocol.UNAUTHORIZED))
             return
         try:
-            parsed = json.loads(user_data)
-        except ValueError:
+            parsed = parse_json(user_data, max_bytes=config.max_frame_bytes)
+        except MalformedJson:
             parsed = None
         user_id = parsed.get("id") if isinstance(parsed, dict) else None
         if (
@@ -329,8 +328,10 @@ class Connection:
     async def _client_event(self, event: str, channel, data) -> None:
         config = self.server.config
         if not isinstance(channel, str) or not protocol.accepts_client_events(channel):
-            message = "Client events are allowed on private and presence channels only."
-            self.write(protocol.error_frame(message))
+            # A private channel is one-way: its subscribers may read it, not speak on it (the
+            # organisation channel would otherwise let any member forge events to all).
+            message = "Client events are allowed on presence channels only."
+            self.write(protocol.error_frame(message, protocol.CLIENT_EVENT_REFUSED))
             return
         if channel not in self.channels:
             self.write(protocol.error_frame(f"Not subscribed to {channel}."))
@@ -370,7 +371,8 @@ def _as_object(data) -> dict:
     """`data` of a `pusher:*` event: an object, or (from some clients) a JSON string of one."""
     if isinstance(data, str):
         try:
-            data = json.loads(data)
-        except ValueError:
+            # Inside a frame that passed the size check, so no bigger than that.
+            data = parse_json(data, max_bytes=None)
+        except MalformedJson:
             return {}
     return data if isinstance(data, dict) else {}

@@ -7,17 +7,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.realtime.support import (
+from tests.realtime.server.support import (
     KEY,
     ThreadServer,
     WsClient,
     make_config,
     presence_auth,
     private_auth,
-    run,
     signer,
-    wait_until,
 )
+from tests.realtime.support import run, wait_until
 
 
 class Receiver:

@@ -4,15 +4,9 @@ a dead process's members removed by the survivors."""
 import asyncio
 import json
 
-from switchboard.realtime.broker import RedisBroker
-from tests.realtime.support import (
-    ThreadServer,
-    WsClient,
-    make_config,
-    presence_auth,
-    run,
-    signer,
-)
+from switchboard.realtime.server.broker import RedisBroker
+from tests.realtime.server.support import ThreadServer, WsClient, make_config, presence_auth, signer
+from tests.realtime.support import run
 
 CHANNEL = "presence-room"
 

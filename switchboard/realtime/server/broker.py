@@ -33,6 +33,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from switchboard.realtime.server.json_input import MalformedJson, parse_json
+
 logger = logging.getLogger(__name__)
 
 
@@ -265,8 +267,9 @@ class RedisBroker(Broker):
 
     def _on_raw(self, channel: bytes, data: bytes) -> None:
         try:
-            body = json.loads(data)
-        except ValueError:
+            # From our own processes; a batch may be large, so only the depth is bounded.
+            body = parse_json(data, max_bytes=None)
+        except MalformedJson:
             logger.warning("redis_broker_bad_payload")
             return
         if channel.decode() == self.control_channel:

@@ -16,6 +16,9 @@ RECONNECT = 4200
 PONG_NOT_RECEIVED = 4201
 # Sent inside `pusher:error` only, never as a close code.
 CLIENT_EVENT_RATE = 4301
+# A client event the server does not take (soketi's and Reverb's code for "client events
+# are not enabled"): here, one on a channel other than a presence channel.
+CLIENT_EVENT_REFUSED = 4301
 WATCHLIST_LIMIT = 4302
 MESSAGE_TOO_BIG = 1009
 
@@ -57,7 +60,8 @@ def is_user_channel(channel: str) -> bool:
 
 
 def accepts_client_events(channel: str) -> bool:
-    return (channel.startswith("private-") and not is_encrypted(channel)) or is_presence(channel)
+    """Only presence channels: there every event carries the sender's authorised user_id."""
+    return is_presence(channel)
 
 
 def channel_name_error(channel: object, max_length: int) -> str | None:
