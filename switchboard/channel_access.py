@@ -20,6 +20,7 @@ either.
 import re
 
 from switchboard.accounts.models import MANAGER_ROLES, Membership, Organization
+from switchboard.common.tenancy import org_scope
 from switchboard.realtime.authorization import ChannelGrant
 from switchboard.staff.models import StaffMember
 
@@ -77,7 +78,8 @@ def _is_manager(user, membership) -> bool:
 
 
 def _own_staff(user, organization):
-    return StaffMember.objects.filter(organization=organization, user=user, is_active=True)
+    with org_scope(organization):
+        return StaffMember.objects.filter(user=user, is_active=True)
 
 
 def authorize_channel(user, channel: str) -> ChannelGrant | None:

@@ -20,6 +20,7 @@ from switchboard.accounts.models import (
 from switchboard.accounts.selectors import active_owner_count
 from switchboard.common.clock import now
 from switchboard.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from switchboard.common.tenancy import org_scoped
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def organization_create(
     return organization
 
 
+@org_scoped
 @transaction.atomic
 def organization_update(*, organization: Organization, acting_user: User | None, **changes):
     unknown = set(changes) - set(ORG_FIELDS)
@@ -92,6 +94,7 @@ def _new_user(*, username, email, first_name, last_name, password):
     return user
 
 
+@org_scoped
 @transaction.atomic
 def member_invite(
     *,
@@ -127,6 +130,7 @@ def member_invite(
     return membership, generated
 
 
+@org_scoped
 @transaction.atomic
 def membership_create(
     *, organization: Organization, user: User, role: str, acting_user: User | None
@@ -157,6 +161,7 @@ def _ensure_not_last_owner(membership: Membership):
         raise Conflict("An organisation must keep at least one active owner.")
 
 
+@org_scoped
 @transaction.atomic
 def membership_change_role(*, membership: Membership, role: str, acting_user: User | None):
     _check_role_grant(membership.organization, acting_user, role)
@@ -173,6 +178,7 @@ def membership_change_role(*, membership: Membership, role: str, acting_user: Us
     return membership
 
 
+@org_scoped
 @transaction.atomic
 def membership_delete(*, membership: Membership, acting_user: User | None) -> None:
     """Remove a membership row entirely (the admin's delete); the last owner stays."""
@@ -181,6 +187,7 @@ def membership_delete(*, membership: Membership, acting_user: User | None) -> No
     membership.delete()
 
 
+@org_scoped
 @transaction.atomic
 def membership_deactivate(*, membership: Membership, acting_user: User | None):
     membership = _lock_membership(membership)

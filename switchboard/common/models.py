@@ -1,6 +1,7 @@
 from django.db import models
 
 from switchboard.common.clock import now
+from switchboard.common.tenancy import scoped_manager
 
 
 class OrgScopedQuerySet(models.QuerySet):
@@ -16,7 +17,8 @@ class OrgScopedModel(models.Model):
     )
     created_at = models.DateTimeField(default=now, editable=False)
 
-    objects = OrgScopedQuerySet.as_manager()
+    # Refuses any query outside an organisation scope (common/tenancy.py).
+    objects = scoped_manager(manager_class=models.Manager.from_queryset(OrgScopedQuerySet))
 
     class Meta:
         abstract = True

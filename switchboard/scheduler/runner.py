@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, connections
 
 from switchboard.common.clock import now
+from switchboard.common.tenancy import cross_org
 from switchboard.scheduler import registry, services
 from switchboard.scheduler.models import JobResult, JobState
 from switchboard.scheduler.registry import Job
@@ -213,7 +214,8 @@ class Runner:
         try:
             while not self._stopping.is_set():
                 try:
-                    self._step()
+                    with cross_org():  # jobs serve every organisation and scope themselves
+                        self._step()
                 except Exception:
                     # Whatever went wrong, the thread must not die: log, wait, go on.
                     logger.exception("scheduler_step_failed holder=%s", self.holder)

@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from switchboard.accounts.models import INTERNAL_ROLES, Membership, Organization, Role, User
 from switchboard.accounts.services import member_invite
 from switchboard.common.errors import Conflict, InvalidInput
+from switchboard.common.tenancy import org_scoped
 from switchboard.staff.events import emit_staff_profile_updated
 from switchboard.staff.models import Department, Skill, StaffMember
 
@@ -23,6 +24,7 @@ STAFF_FIELDS = ("department", "skills", "capacity", "phone", "first_name", "last
 # Departments
 
 
+@org_scoped
 @transaction.atomic
 def department_create(
     *, organization: Organization, name: str, slug: str = "", acting_user: User | None
@@ -35,6 +37,7 @@ def department_create(
     return Department.objects.create(organization=organization, name=name, slug=slug)
 
 
+@org_scoped
 @transaction.atomic
 def department_update(*, department: Department, acting_user: User | None, **changes):
     if "slug" in changes:
@@ -48,6 +51,7 @@ def department_update(*, department: Department, acting_user: User | None, **cha
     return department
 
 
+@org_scoped
 @transaction.atomic
 def department_delete(*, department: Department, acting_user: User | None) -> None:
     """Delete a department; its staff keep their profiles, without a department."""
@@ -58,6 +62,7 @@ def department_delete(*, department: Department, acting_user: User | None) -> No
         emit_staff_profile_updated(staff, "updated", departments=[department])
 
 
+@org_scoped
 def department_deactivate(*, department: Department, acting_user: User | None) -> Department:
     return department_update(department=department, acting_user=acting_user, is_active=False)
 
@@ -97,6 +102,7 @@ def _staff_membership(organization, user) -> Membership:
     return membership
 
 
+@org_scoped
 @transaction.atomic
 def staff_create(
     *,
@@ -150,6 +156,7 @@ def staff_create(
     return staff, generated
 
 
+@org_scoped
 @transaction.atomic
 def staff_update(*, staff: StaffMember, acting_user: User | None, **changes) -> StaffMember:
     unknown = set(changes) - set(STAFF_FIELDS)
@@ -178,6 +185,7 @@ def _update_user_names(user, changes):
         user.save(update_fields=list(names))
 
 
+@org_scoped
 @transaction.atomic
 def staff_deactivate(*, staff: StaffMember, acting_user: User | None) -> StaffMember:
     """Take a profile off the active list; history that refers to it stays intact."""
@@ -189,6 +197,7 @@ def staff_deactivate(*, staff: StaffMember, acting_user: User | None) -> StaffMe
     return staff
 
 
+@org_scoped
 @transaction.atomic
 def staff_reactivate(*, staff: StaffMember, acting_user: User | None) -> StaffMember:
     if staff.is_active:
@@ -200,6 +209,7 @@ def staff_reactivate(*, staff: StaffMember, acting_user: User | None) -> StaffMe
     return staff
 
 
+@org_scoped
 @transaction.atomic
 def staff_delete(*, staff: StaffMember, acting_user: User | None) -> None:
     """Remove a profile for good (the admin's delete). Dashboards hear `deleted`."""
@@ -207,6 +217,7 @@ def staff_delete(*, staff: StaffMember, acting_user: User | None) -> None:
     staff.delete()
 
 
+@org_scoped
 @transaction.atomic
 def staff_set_pin(*, staff: StaffMember, pin: str | None, acting_user: User | None):
     """Set (or clear, with None) the kiosk PIN; only its hash is kept."""
@@ -217,5 +228,6 @@ def staff_set_pin(*, staff: StaffMember, pin: str | None, acting_user: User | No
     return staff
 
 
+@org_scoped
 def staff_check_pin(*, staff: StaffMember, pin: str) -> bool:
     return bool(staff.kiosk_pin_hash) and check_password(pin, staff.kiosk_pin_hash)

@@ -17,6 +17,7 @@ from switchboard.bookings.services.changes import apply_changes, update_booking
 from switchboard.bookings.services.rules import acting_role
 from switchboard.bookings.workflows import MANAGERS_AND_JOBS, workflow
 from switchboard.common.errors import Conflict, Forbidden
+from switchboard.common.tenancy import org_scoped
 from switchboard.staff.models import StaffMember
 
 NOBODY_FREE = "No qualified staff member is under capacity."
@@ -39,6 +40,7 @@ def pick_assignee(service, snapshot: list[StaffMember]) -> StaffMember | None:
     return next((s for s in fresh if s.current_assignments < s.capacity), None)
 
 
+@org_scoped
 def booking_assign(
     *,
     booking: Booking,
@@ -53,10 +55,12 @@ def booking_assign(
     )
 
 
+@org_scoped
 def booking_unassign(*, booking: Booking, acting_user: User | None, note: str = "") -> Booking:
     return update_booking(booking, acting_user, {"assignee": None}, note=note)
 
 
+@org_scoped
 def booking_set_driver(
     *,
     booking: Booking,
@@ -67,6 +71,7 @@ def booking_set_driver(
     return update_booking(booking, acting_user, {"driver": driver}, override=override_capacity)
 
 
+@org_scoped
 def booking_auto_assign(*, booking: Booking, acting_user: User | None) -> Booking:
     """Assign the best free candidate; if there is none, leave it unassigned and say so."""
     snapshot = candidates_snapshot(booking, exclude=[booking.driver_id])

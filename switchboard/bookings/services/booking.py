@@ -22,7 +22,6 @@ from switchboard.bookings.services.rules import (
     audit,
     check_assignee,
     check_driver,
-    check_same_org,
     claim_capacity,
     holders,
     occupancy,
@@ -31,6 +30,7 @@ from switchboard.bookings.workflows import MANAGERS_AND_JOBS, PARENT_WORKFLOWS, 
 from switchboard.catalog.models import Resource, Service
 from switchboard.common.clock import now
 from switchboard.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from switchboard.common.tenancy import in_scope, org_scoped
 from switchboard.staff.models import StaffMember
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,6 @@ def _check_parent(organization, wf, parent: Booking | None) -> None:
         return
     if parent is None:
         raise InvalidInput({"parent": "An add-on needs the booking it is added to."})
-    check_same_org(organization, parent, "booking")
     if parent.workflow not in wf.parent_workflows:
         raise InvalidInput({"parent": f"Add-ons go on {', '.join(wf.parent_workflows)} bookings."})
 
@@ -86,17 +85,13 @@ def _hold_resource(resource: Resource, starts_at, ends_at) -> None:
 
 def _check_people(organization, service, wf, assignee, driver) -> None:
     if assignee is not None:
-        check_same_org(organization, assignee, "staff member")
         check_assignee(service, assignee)
     if driver is not None:
-        check_same_org(organization, driver, "staff member")
         check_driver(wf, driver, assignee_id=assignee.pk if assignee else None)
 
 
 def _check_new(organization, service, resource, acting_user):
     """Who may book, and what: answers before anything is read for the booking itself."""
-    check_same_org(organization, service, "service")
-    check_same_org(organization, resource, "resource")
     if acting_role(organization, acting_user) not in MANAGERS_AND_JOBS:
         raise Forbidden("Only owners and operators make bookings here.")
     if not service.is_active:
@@ -140,6 +135,7 @@ def _record_creation(booking: Booking, acting_user, *, auto: bool, override: boo
         emit_booking_unassigned(booking, NOBODY_FREE)
 
 
+@org_scoped
 def booking_create(
     *,
     organization: Organization,
@@ -163,6 +159,10 @@ def booking_create(
     When automatic assignment finds nobody free the booking is still made, unassigned, and
     operators hear `booking-unassigned`.
     """
+    # Looked up in the organisation's scope: another tenant's row is simply not found.
+    service, resource, assignee, driver, parent = map(
+        in_scope, (service, resource, assignee, driver, parent)
+    )
     wf = _check_new(organization, service, resource, acting_user)
     starts_at, ends_at = _times(service, starts_at, ends_at)
     _check_parent(organization, wf, parent)
@@ -208,6 +208,7 @@ def booking_create(
     return booking
 
 
+@org_scoped
 def booking_update(
     *,
     booking: Booking,
@@ -225,6 +226,7 @@ def booking_update(
     return update_booking(booking, acting_user, changes, override=override_capacity, note=note)
 
 
+@org_scoped
 def booking_transition(
     *,
     booking: Booking,
@@ -248,6 +250,7 @@ def booking_transition(
     )
 
 
+@org_scoped
 @transaction.atomic
 def booking_delete(*, booking: Booking, acting_user: User | None, note: str = "") -> None:
     """Delete a booking and its add-ons; whoever they occupied is told their new workload."""

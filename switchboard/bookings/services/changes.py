@@ -17,7 +17,6 @@ from switchboard.bookings.services.rules import (
     audit,
     check_assignee,
     check_driver,
-    check_same_org,
     claim_capacity,
     occupancy,
 )
@@ -31,6 +30,7 @@ from switchboard.bookings.workflows import (
 )
 from switchboard.common.clock import now
 from switchboard.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from switchboard.common.tenancy import in_scope
 from switchboard.staff.selectors import staff_for_user
 
 UPDATE_FIELDS = frozenset(
@@ -113,7 +113,7 @@ class _Change:
             return
         self.refuse_if_finished("assignee")
         if staff is not None:
-            check_same_org(booking.organization, staff, "staff member")
+            staff = in_scope(staff)  # the booking's organisation only
             check_assignee(booking.service, staff)
             if staff.pk == booking.driver_id:
                 raise InvalidInput({"assignee": "The assignee cannot be the booking's driver."})
@@ -142,7 +142,7 @@ class _Change:
             return
         self.refuse_if_finished("driver")
         if staff is not None:
-            check_same_org(booking.organization, staff, "staff member")
+            staff = in_scope(staff)  # the booking's organisation only
             check_driver(self.wf, staff, assignee_id=booking.assignee_id)
         self.rows.append(
             audit(

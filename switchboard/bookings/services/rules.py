@@ -9,7 +9,7 @@ from switchboard.bookings.models import Booking, BookingTransition
 from switchboard.bookings.selectors import workloads
 from switchboard.bookings.workflows import OWNER, SYSTEM, BookingWorkflow, workflow
 from switchboard.catalog.selectors import is_qualified
-from switchboard.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from switchboard.common.errors import Conflict, Forbidden, InvalidInput
 
 DRIVER_SKILL = "driver"
 
@@ -83,12 +83,6 @@ def claim_capacity(staff_ids, *, override: bool) -> None:
             current_assignments=load,
             capacity=capacity,
         )
-
-
-def check_same_org(organization, obj, what: str) -> None:
-    # Another tenant's id is answered exactly like an id that does not exist.
-    if obj is not None and obj.organization_id != organization.pk:
-        raise NotFound(f"No such {what}.")
 
 
 def check_assignee(service, staff, field: str = "assignee") -> None:

@@ -33,7 +33,7 @@ from switchboard.bookings.models import AuditAction, Booking
 from switchboard.bookings.selectors import overlapping_bookings
 from switchboard.bookings.services.booking import booking_create
 from switchboard.bookings.services.changes import apply_changes, check_may_change
-from switchboard.bookings.services.rules import acting_role, audit, check_same_org
+from switchboard.bookings.services.rules import acting_role, audit
 from switchboard.bookings.sessions_selectors import (
     ACTIVE,
     due_sessions,
@@ -44,6 +44,7 @@ from switchboard.catalog.models import Resource, Service, Workflow
 from switchboard.catalog.selectors import services_list
 from switchboard.common.clock import now
 from switchboard.common.errors import Conflict, Forbidden, InvalidInput
+from switchboard.common.tenancy import in_scope, org_scoped
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ def _minutes(value, field: str = "minutes") -> int:
 
 def _session_service(organization: Organization, service: Service | None) -> Service:
     if service is not None:
-        check_same_org(organization, service, "service")
+        service = in_scope(service)
         if service.workflow != Workflow.SESSION:
             raise InvalidInput({"service": "Choose a service of the session workflow."})
         return service
@@ -140,6 +141,7 @@ def _conflict_from_constraint(exc: IntegrityError, resource: Resource) -> Confli
     return None
 
 
+@org_scoped
 def session_start(
     *,
     organization: Organization,
@@ -160,7 +162,7 @@ def session_start(
     so a machine is free again the moment its session ends, swept or not.
     """
     minutes = _minutes(minutes)
-    check_same_org(organization, resource, "resource")
+    resource = in_scope(resource)
     service = _session_service(organization, service)
     start = starts_at or now()
     try:
@@ -193,6 +195,7 @@ def session_start(
     return booking
 
 
+@org_scoped
 def session_extend(*, booking: Booking, minutes, acting_user: User | None) -> Booking:
     """Push the end of an open session back by `minutes`, if the resource is free then."""
     minutes = _minutes(minutes)
@@ -237,6 +240,7 @@ def session_extend(*, booking: Booking, minutes, acting_user: User | None) -> Bo
     return booking
 
 
+@org_scoped
 def session_end(*, booking: Booking, acting_user: User | None, note: str = "") -> Booking:
     """End a running session now: its end becomes now and it is completed."""
     with transaction.atomic():
@@ -277,6 +281,7 @@ def session_end(*, booking: Booking, acting_user: User | None, note: str = "") -
     return booking
 
 
+@org_scoped
 def session_cancel(*, booking: Booking, acting_user: User | None, note: str = "") -> Booking:
     """Cancel an open session (managers): it never counts as used."""
     with transaction.atomic():
