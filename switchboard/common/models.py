@@ -9,6 +9,13 @@ class OrgScopedQuerySet(models.QuerySet):
         return self.filter(organization=organization)
 
 
+class OrgScopedManager(models.Manager.from_queryset(OrgScopedQuerySet)):
+    def for_org(self, organization):
+        # Through `filter`, so that outside a scope this too is a ScopeError; inside one,
+        # another organisation's rows stay invisible whatever `organization` says.
+        return self.get_queryset().filter(organization=organization)
+
+
 class OrgScopedModel(models.Model):
     """Base for every organisation-owned row: tenancy is a column, never an afterthought."""
 
@@ -18,7 +25,7 @@ class OrgScopedModel(models.Model):
     created_at = models.DateTimeField(default=now, editable=False)
 
     # Refuses any query outside an organisation scope (common/tenancy.py).
-    objects = scoped_manager(manager_class=models.Manager.from_queryset(OrgScopedQuerySet))
+    objects = scoped_manager(manager_class=OrgScopedManager)
 
     class Meta:
         abstract = True

@@ -11,11 +11,11 @@ from django.db import connection, transaction
 
 from switchboard.accounts.models import Organization, User
 from switchboard.bookings import lock_objects, services
-from switchboard.common.tenancy import cross_org
 from switchboard.bookings.models import Booking
 from switchboard.bookings.selectors import employees_with_workload
 from switchboard.catalog.models import Service
 from switchboard.common.errors import Conflict
+from switchboard.common.tenancy import cross_org
 from switchboard.staff.models import StaffMember
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.bookings.concurrency_worker import book_in_threads, process_main
