@@ -214,7 +214,9 @@ class Runner:
         try:
             while not self._stopping.is_set():
                 try:
-                    with cross_org():  # jobs serve every organisation and scope themselves
+                    with (
+                        cross_org()
+                    ):  # jobs serve every organisation; the services they call scope themselves
                         self._step()
                 except Exception:
                     # Whatever went wrong, the thread must not die: log, wait, go on.
