@@ -21,6 +21,7 @@ import re
 
 from switchboard.accounts.models import Membership, Organization
 from switchboard.accounts.permissions import MANAGERS
+from switchboard.common.tenancy import org_scope
 from switchboard.realtime.authorization import ChannelGrant
 from switchboard.staff.models import StaffMember
 
@@ -78,7 +79,8 @@ def _is_manager(user, membership) -> bool:
 
 
 def _own_staff(user, organization):
-    return StaffMember.objects.filter(organization=organization, user=user, is_active=True)
+    with org_scope(organization):
+        return StaffMember.objects.filter(user=user, is_active=True)
 
 
 def authorize_channel(user, channel: str) -> ChannelGrant | None:

@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "switchboard.common.middleware.AdminAcrossOrganizationsMiddleware",
 ]
 
 ROOT_URLCONF = "switchboard.urls"

@@ -1,6 +1,8 @@
 import pytest
+from django.test.client import ClientHandler
 from rest_framework.test import APIClient
 
+from switchboard.common.tenancy import cross_org, no_scope
 from switchboard.realtime.models import OutboxEvent
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 
@@ -8,6 +10,25 @@ from tests.accounts.factories import MembershipFactory, OrganizationFactory
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def test_code_reads_across_organisations(monkeypatch):
+    """Test code may query any organisation's rows directly; the application may not.
+
+    A request made with the test client starts with no scope, exactly as a served one
+    does, so views and the services they call run under real tenancy; services enter
+    their own organisation's scope whoever calls them.
+    """
+    call = ClientHandler.__call__
+
+    def unscoped_request(self, *args, **kwargs):
+        with no_scope():
+            return call(self, *args, **kwargs)
+
+    monkeypatch.setattr(ClientHandler, "__call__", unscoped_request)
+    with cross_org():
+        yield
 
 
 @pytest.fixture

@@ -8,12 +8,17 @@ A view names the rows of `permissions.PERMISSIONS` it serves and carries no role
 HTTP method) to a row, and `read_action` is the row for everything else. Seeing what the
 view serves comes before any request to it, so a role that may not read gets 403 for every
 method, before its input is even validated; each write is checked again by its service,
-which is the check the admin, commands and jobs meet.
+which is the check the admin, commands and jobs meet. Once the membership is known the rest
+of the request runs in the organisation's tenancy scope, so every query of its rows sees
+that organisation only.
 """
+
+from contextlib import ExitStack
 
 from switchboard.accounts import permissions
 from switchboard.accounts.selectors import membership_for
 from switchboard.common.errors import Forbidden
+from switchboard.common.tenancy import org_scope
 
 
 class OrgScopedMixin:
@@ -22,10 +27,17 @@ class OrgScopedMixin:
     read_action: str | None = None
     permission_actions: dict[str, str] = {}
 
+    def dispatch(self, request, *args, **kwargs):
+        # The scope is entered in `initial`, after authentication; leaving this block leaves
+        # it on every path, the error responses built by `handle_exception` included.
+        with ExitStack() as self._tenancy:
+            return super().dispatch(request, *args, **kwargs)
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.membership = membership_for(request.user, kwargs["org_slug"])
         self.organization = self.membership.organization
+        self._tenancy.enter_context(org_scope(self.organization))
         self.check_action()
 
     def requested_action(self) -> str | None:

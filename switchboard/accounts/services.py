@@ -21,6 +21,7 @@ from switchboard.accounts.models import (
 from switchboard.accounts.selectors import active_owner_count
 from switchboard.common.clock import now
 from switchboard.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from switchboard.common.tenancy import org_scoped
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ def organization_create(
     return organization
 
 
+@org_scoped
 @transaction.atomic
 def organization_update(*, organization: Organization, acting_user: User | None, **changes):
     permissions.require(organization, acting_user, "organization.update")
@@ -90,6 +92,7 @@ def require_member_change(organization, acting_user, action: str, *roles: str) -
         raise Forbidden("Only an owner can grant, change or remove the owner or operator role.")
 
 
+@org_scoped
 @transaction.atomic
 def membership_create(
     *, organization: Organization, user: User, role: str, acting_user: User | None
@@ -122,6 +125,7 @@ def _ensure_not_last_owner(membership: Membership):
         raise Conflict("An organisation must keep at least one active owner.")
 
 
+@org_scoped
 @transaction.atomic
 def membership_change_role(*, membership: Membership, role: str, acting_user: User | None):
     check_role(role)
@@ -136,6 +140,7 @@ def membership_change_role(*, membership: Membership, role: str, acting_user: Us
     return membership
 
 
+@org_scoped
 @transaction.atomic
 def membership_delete(*, membership: Membership, acting_user: User | None) -> None:
     """Remove a membership row entirely (the admin's delete); the last owner stays."""
@@ -145,6 +150,7 @@ def membership_delete(*, membership: Membership, acting_user: User | None) -> No
     membership.delete()
 
 
+@org_scoped
 @transaction.atomic
 def membership_deactivate(*, membership: Membership, acting_user: User | None):
     membership = _lock_membership(membership)

@@ -2,9 +2,11 @@
 
 from django import forms
 from django.contrib import admin
+from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
 from switchboard.catalog import services
 from switchboard.catalog.models import Resource, Service
+from switchboard.staff.models import Skill, StaffMember
 
 
 class ServiceForm(forms.ModelForm):
@@ -21,6 +23,14 @@ class ServiceForm(forms.ModelForm):
             "providers",
             "is_active",
         ]
+        # Built at import, outside any scope; the querysets are set per form below.
+        field_classes = {"skill": SafeModelChoiceField, "providers": SafeModelMultipleChoiceField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The admin runs with scopes disabled (AdminAcrossOrganizationsMiddleware).
+        self.fields["skill"].queryset = Skill.objects.all()
+        self.fields["providers"].queryset = StaffMember.objects.all()
 
     def clean(self):
         data = super().clean()

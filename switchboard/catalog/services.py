@@ -11,6 +11,7 @@ from switchboard.accounts import permissions
 from switchboard.accounts.models import Organization, User
 from switchboard.catalog.models import Resource, Service, Workflow
 from switchboard.common.errors import Conflict, InvalidInput
+from switchboard.common.tenancy import org_scoped
 from switchboard.staff.models import Skill, StaffMember
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ def _check_unique_name(model, organization, name, exclude_pk=None):
         raise InvalidInput({"name": "This name is taken."})
 
 
+@org_scoped
 @transaction.atomic
 def service_create(
     *,
@@ -103,6 +105,7 @@ def service_create(
     return service
 
 
+@org_scoped
 @transaction.atomic
 def service_update(*, service: Service, acting_user: User | None, **changes) -> Service:
     """Change a service. Bookings keep the workflow they were made with."""
@@ -124,6 +127,7 @@ def service_update(*, service: Service, acting_user: User | None, **changes) -> 
     return service
 
 
+@org_scoped
 def service_deactivate(*, service: Service, acting_user: User | None) -> Service:
     return service_update(service=service, acting_user=acting_user, is_active=False)
 
@@ -141,6 +145,7 @@ def _check_resource_values(values: dict) -> None:
         raise InvalidInput(errors)
 
 
+@org_scoped
 @transaction.atomic
 def resource_create(
     *,
@@ -163,6 +168,7 @@ def resource_create(
     return resource
 
 
+@org_scoped
 @transaction.atomic
 def resource_update(*, resource: Resource, acting_user: User | None, **changes) -> Resource:
     permissions.require(resource.organization, acting_user, "resource.update")
@@ -180,10 +186,12 @@ def resource_update(*, resource: Resource, acting_user: User | None, **changes) 
     return resource
 
 
+@org_scoped
 def resource_deactivate(*, resource: Resource, acting_user: User | None) -> Resource:
     return resource_update(resource=resource, acting_user=acting_user, is_active=False)
 
 
+@org_scoped
 @transaction.atomic
 def resource_delete(*, resource: Resource, acting_user: User | None) -> None:
     """Delete a resource that no booking refers to; one with history is deactivated instead."""

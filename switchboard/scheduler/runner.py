@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection, connections
 
 from switchboard.common.clock import now
+from switchboard.common.tenancy import cross_org
 from switchboard.scheduler import registry, services
 from switchboard.scheduler.execution import Plan, Recorder, execute, next_run_after
 from switchboard.scheduler.lease import LEASE_NAME, LeaseKeeper, process_identity
@@ -133,7 +134,10 @@ class Runner:
         try:
             while not self._stopping.is_set():
                 try:
-                    self._step()
+                    with (
+                        cross_org()
+                    ):  # jobs serve every organisation; the services they call scope themselves
+                        self._step()
                 except Exception:
                     # Whatever went wrong, the thread must not die: log, wait, go on.
                     logger.exception("scheduler_step_failed holder=%s", self.holder)

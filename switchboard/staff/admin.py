@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
 from switchboard.staff import services
 from switchboard.staff.models import Department, Skill, StaffMember
@@ -58,6 +59,14 @@ class StaffMemberForm(forms.ModelForm):
     class Meta:
         model = StaffMember
         fields = ["organization", "user", "department", "skills", "capacity", "phone", "is_active"]
+        # Built at import, outside any scope; the querysets are set per form below.
+        field_classes = {"department": SafeModelChoiceField, "skills": SafeModelMultipleChoiceField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The admin runs with scopes disabled (AdminAcrossOrganizationsMiddleware).
+        self.fields["department"].queryset = Department.objects.all()
+        self.fields["skills"].queryset = Skill.objects.all()
 
     def clean(self):
         data = super().clean()

@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from switchboard.accounts import permissions
 from switchboard.accounts.models import Membership, Organization, User
 from switchboard.common.errors import Conflict, InvalidInput
+from switchboard.common.tenancy import org_scoped
 from switchboard.staff.events import emit_staff_profile_updated
 from switchboard.staff.models import Department, Skill, StaffMember
 
@@ -23,6 +24,7 @@ STAFF_FIELDS = ("department", "skills", "capacity", "phone", "display_name")
 # Departments
 
 
+@org_scoped
 @transaction.atomic
 def department_create(
     *, organization: Organization, name: str, slug: str = "", acting_user: User | None
@@ -36,6 +38,7 @@ def department_create(
     return Department.objects.create(organization=organization, name=name, slug=slug)
 
 
+@org_scoped
 @transaction.atomic
 def department_update(*, department: Department, acting_user: User | None, **changes):
     permissions.require(department.organization, acting_user, "department.update")
@@ -50,6 +53,7 @@ def department_update(*, department: Department, acting_user: User | None, **cha
     return department
 
 
+@org_scoped
 @transaction.atomic
 def department_delete(*, department: Department, acting_user: User | None) -> None:
     """Delete a department; its staff keep their profiles, without a department."""
@@ -61,6 +65,7 @@ def department_delete(*, department: Department, acting_user: User | None) -> No
         emit_staff_profile_updated(staff, "updated", departments=[department])
 
 
+@org_scoped
 def department_deactivate(*, department: Department, acting_user: User | None) -> Department:
     return department_update(department=department, acting_user=acting_user, is_active=False)
 
@@ -100,6 +105,7 @@ def _staff_membership(organization, user) -> Membership:
     return membership
 
 
+@org_scoped
 @transaction.atomic
 def staff_create(
     *,
@@ -135,6 +141,7 @@ def staff_create(
     return staff
 
 
+@org_scoped
 @transaction.atomic
 def staff_update(*, staff: StaffMember, acting_user: User | None, **changes) -> StaffMember:
     permissions.require(staff.organization, acting_user, "staff.update")
@@ -157,6 +164,7 @@ def staff_update(*, staff: StaffMember, acting_user: User | None, **changes) -> 
     return staff
 
 
+@org_scoped
 @transaction.atomic
 def staff_deactivate(*, staff: StaffMember, acting_user: User | None) -> StaffMember:
     """Take a profile off the active list; history that refers to it stays intact."""
@@ -169,6 +177,7 @@ def staff_deactivate(*, staff: StaffMember, acting_user: User | None) -> StaffMe
     return staff
 
 
+@org_scoped
 @transaction.atomic
 def staff_reactivate(*, staff: StaffMember, acting_user: User | None) -> StaffMember:
     permissions.require(staff.organization, acting_user, "staff.update")
@@ -181,6 +190,7 @@ def staff_reactivate(*, staff: StaffMember, acting_user: User | None) -> StaffMe
     return staff
 
 
+@org_scoped
 @transaction.atomic
 def staff_delete(*, staff: StaffMember, acting_user: User | None) -> None:
     """Remove a profile for good (the admin's delete). Dashboards hear `deleted`."""
@@ -189,6 +199,7 @@ def staff_delete(*, staff: StaffMember, acting_user: User | None) -> None:
     staff.delete()
 
 
+@org_scoped
 @transaction.atomic
 def staff_set_pin(*, staff: StaffMember, pin: str | None, acting_user: User | None):
     """Set (or clear, with None) the kiosk PIN; only its hash is kept. A staff member may
@@ -204,5 +215,6 @@ def staff_set_pin(*, staff: StaffMember, pin: str | None, acting_user: User | No
     return staff
 
 
+@org_scoped
 def staff_check_pin(*, staff: StaffMember, pin: str) -> bool:
     return bool(staff.kiosk_pin_hash) and check_password(pin, staff.kiosk_pin_hash)

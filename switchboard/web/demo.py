@@ -8,6 +8,7 @@ from django.db import transaction
 from switchboard.accounts.models import Membership, Organization, Role, User
 from switchboard.accounts.services import membership_create, organization_create
 from switchboard.bookings.demo import seed_bookings, seed_catalog
+from switchboard.common.tenancy import org_scope
 from switchboard.staff.models import Department, StaffMember
 from switchboard.staff.services import department_create, staff_create
 
@@ -125,9 +126,10 @@ def _organization(spec: DemoOrg, admin: User) -> Organization:
         org = organization_create(
             name=spec.name, slug=spec.slug, timezone=spec.timezone, owner=admin, acting_user=admin
         )
-    for slug, name in spec.departments.items():
-        if not Department.objects.for_org(org).filter(slug=slug).exists():
-            department_create(organization=org, name=name, slug=slug, acting_user=admin)
+    with org_scope(org):
+        for slug, name in spec.departments.items():
+            if not Department.objects.filter(slug=slug).exists():
+                department_create(organization=org, name=name, slug=slug, acting_user=admin)
     return org
 
 
@@ -154,11 +156,12 @@ def seed_demo() -> list[tuple[str, str, str]]:
     logins = [("all four", "superuser", ADMIN_USERNAME)]
     for spec in DEMO_ORGS:
         org = _organization(spec, admin)
-        for person in spec.people:
-            _person(org, person, admin)
-            logins.append((spec.name, person.role, person.username))
-        # Services, resources and a few bookings (switchboard/bookings/demo.py lists them).
-        seed_catalog(org, admin)
-        seed_bookings(org, admin)
+        with org_scope(org):  # each organisation is seeded inside its own scope
+            for person in spec.people:
+                _person(org, person, admin)
+                logins.append((spec.name, person.role, person.username))
+            # Services, resources and a few bookings (switchboard/bookings/demo.py lists them).
+            seed_catalog(org, admin)
+            seed_bookings(org, admin)
     logger.info("demo_seeded organizations=%d logins=%d", len(DEMO_ORGS), len(logins))
     return logins

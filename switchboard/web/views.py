@@ -12,11 +12,13 @@ from switchboard.accounts.models import Role
 from switchboard.accounts.permissions import MANAGERS, MEMBER_ROLES, acting_role
 from switchboard.accounts.selectors import membership_for, memberships_list, organizations_for_user
 from switchboard.common.errors import NotFound
+from switchboard.common.tenancy import org_scope
 from switchboard.staff.selectors import departments_list, staff_for_user, staff_list
 
 
 def org_page(roles=MEMBER_ROLES, methods=("GET", "HEAD")):
-    """Login, then membership (404 for anyone else), then role (403), then method (405)."""
+    """Login, then membership (404 for anyone else), then role (403), then method (405);
+    the page then runs in the organisation's tenancy scope."""
 
     def decorate(view):
         @login_required
@@ -30,7 +32,9 @@ def org_page(roles=MEMBER_ROLES, methods=("GET", "HEAD")):
                 raise PermissionDenied
             if request.method not in methods:
                 return HttpResponseNotAllowed(methods)
-            return view(request, membership, *args, **kwargs)
+            # Pages render inside the view (`render`), so the whole page is in the scope.
+            with org_scope(membership.organization):
+                return view(request, membership, *args, **kwargs)
 
         return wrapper
 

@@ -17,6 +17,7 @@ from switchboard.bookings.selectors import assignment_candidates
 from switchboard.bookings.services.changes import apply_changes, update_booking
 from switchboard.bookings.workflows import workflow
 from switchboard.common.errors import Conflict
+from switchboard.common.tenancy import org_scoped
 from switchboard.staff.models import StaffMember
 
 NOBODY_FREE = "No qualified staff member is under capacity."
@@ -39,6 +40,7 @@ def pick_assignee(service, snapshot: list[StaffMember]) -> StaffMember | None:
     return next((s for s in fresh if s.current_assignments < s.capacity), None)
 
 
+@org_scoped
 def booking_assign(
     *,
     booking: Booking,
@@ -58,12 +60,14 @@ def booking_assign(
     )
 
 
+@org_scoped
 def booking_unassign(*, booking: Booking, acting_user: User | None, note: str = "") -> Booking:
     return update_booking(
         booking, acting_user, {"assignee": None}, action="bookings.unassign", note=note
     )
 
 
+@org_scoped
 def booking_set_driver(
     *,
     booking: Booking,
@@ -80,6 +84,7 @@ def booking_set_driver(
     )
 
 
+@org_scoped
 def booking_auto_assign(*, booking: Booking, acting_user: User | None) -> Booking:
     """Assign the best free candidate; if there is none, leave it unassigned and say so."""
     snapshot = candidates_snapshot(booking, exclude=[booking.driver_id])

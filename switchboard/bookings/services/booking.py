@@ -20,11 +20,12 @@ from switchboard.bookings.services.assignment import NOBODY_FREE, candidates_sna
 from switchboard.bookings.services.audit import audit
 from switchboard.bookings.services.capacity import claim_capacity, holders, occupancy
 from switchboard.bookings.services.changes import update_booking
-from switchboard.bookings.services.validation import check_assignee, check_driver, check_same_org
+from switchboard.bookings.services.validation import check_assignee, check_driver
 from switchboard.bookings.workflows import PARENT_WORKFLOWS, workflow
 from switchboard.catalog.models import Resource, Service
 from switchboard.common.clock import now
 from switchboard.common.errors import Conflict, InvalidInput, NotFound
+from switchboard.common.tenancy import in_scope, org_scoped
 from switchboard.staff.models import StaffMember
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,6 @@ def _check_parent(organization, wf, parent: Booking | None) -> None:
         return
     if parent is None:
         raise InvalidInput({"parent": "An add-on needs the booking it is added to."})
-    check_same_org(organization, parent, "booking")
     if parent.workflow not in wf.parent_workflows:
         raise InvalidInput({"parent": f"Add-ons go on {', '.join(wf.parent_workflows)} bookings."})
 
@@ -80,17 +80,13 @@ def _hold_resource(resource: Resource, starts_at, ends_at) -> None:
 
 def _check_people(organization, service, wf, assignee, driver) -> None:
     if assignee is not None:
-        check_same_org(organization, assignee, "staff member")
         check_assignee(service, assignee)
     if driver is not None:
-        check_same_org(organization, driver, "staff member")
         check_driver(wf, driver, assignee_id=assignee.pk if assignee else None)
 
 
 def _check_new(organization, service, resource, acting_user):
     """Who may book, and what: answers before anything is read for the booking itself."""
-    check_same_org(organization, service, "service")
-    check_same_org(organization, resource, "resource")
     require(organization, acting_user, "bookings.create")
     if not service.is_active:
         raise InvalidInput({"service": "This service is not offered any more."})
@@ -133,6 +129,7 @@ def _record_creation(booking: Booking, acting_user, *, auto: bool, override: boo
         emit_booking_unassigned(booking, NOBODY_FREE)
 
 
+@org_scoped
 def booking_create(
     *,
     organization: Organization,
@@ -156,6 +153,10 @@ def booking_create(
     When automatic assignment finds nobody free the booking is still made, unassigned, and
     operators hear `booking-unassigned`.
     """
+    # Looked up in the organisation's scope: another tenant's row is simply not found.
+    service, resource, assignee, driver, parent = map(
+        in_scope, (service, resource, assignee, driver, parent)
+    )
     wf = _check_new(organization, service, resource, acting_user)
     starts_at, ends_at = _times(service, starts_at, ends_at)
     _check_parent(organization, wf, parent)
@@ -201,6 +202,7 @@ def booking_create(
     return booking
 
 
+@org_scoped
 def booking_update(
     *,
     booking: Booking,
@@ -225,6 +227,7 @@ def booking_update(
     )
 
 
+@org_scoped
 def booking_transition(
     *,
     booking: Booking,
@@ -249,6 +252,7 @@ def booking_transition(
     )
 
 
+@org_scoped
 @transaction.atomic
 def booking_delete(*, booking: Booking, acting_user: User | None, note: str = "") -> None:
     """Delete a booking and its add-ons; whoever they occupied is told their new workload."""

@@ -19,10 +19,11 @@ from switchboard.bookings.events import emit_booking_updated, emit_workload_upda
 from switchboard.bookings.models import AuditAction, Booking
 from switchboard.bookings.services.audit import audit
 from switchboard.bookings.services.capacity import claim_capacity, occupancy
-from switchboard.bookings.services.validation import check_assignee, check_driver, check_same_org
+from switchboard.bookings.services.validation import check_assignee, check_driver
 from switchboard.bookings.workflows import PARENT_WORKFLOWS, workflow
 from switchboard.common.clock import now
 from switchboard.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from switchboard.common.tenancy import in_scope
 from switchboard.staff.selectors import staff_for_user
 
 UPDATE_FIELDS = frozenset(
@@ -107,7 +108,7 @@ class _Change:
             return
         self.refuse_if_finished("assignee")
         if staff is not None:
-            check_same_org(booking.organization, staff, "staff member")
+            staff = in_scope(staff)  # the booking's organisation only
             check_assignee(booking.service, staff)
             if staff.pk == booking.driver_id:
                 raise InvalidInput({"assignee": "The assignee cannot be the booking's driver."})
@@ -132,7 +133,7 @@ class _Change:
             return
         self.refuse_if_finished("driver")
         if staff is not None:
-            check_same_org(booking.organization, staff, "staff member")
+            staff = in_scope(staff)  # the booking's organisation only
             check_driver(self.wf, staff, assignee_id=booking.assignee_id)
         self._row(
             AuditAction.DRIVER,

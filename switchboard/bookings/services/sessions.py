@@ -21,13 +21,13 @@ from switchboard.bookings.models import AuditAction, Booking
 from switchboard.bookings.selectors import overlapping_bookings
 from switchboard.bookings.services.audit import audit
 from switchboard.bookings.services.booking import booking_create
-from switchboard.bookings.services.validation import check_same_org
 from switchboard.bookings.workflows import Status
 from switchboard.catalog.models import Resource, Service, Workflow
 from switchboard.catalog.selectors import services_list
 from switchboard.common.clock import now
 from switchboard.common.errors import Conflict, InvalidInput
 from switchboard.common.hooks import Hooks
+from switchboard.common.tenancy import in_scope, org_scoped
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def _minutes(value, field: str = "minutes") -> int:
 
 def _session_service(organization: Organization, service: Service | None) -> Service:
     if service is not None:
-        check_same_org(organization, service, "service")
+        service = in_scope(service)
         if service.workflow != Workflow.SESSION:
             raise InvalidInput({"service": "Choose a service of the session workflow."})
         return service
@@ -98,6 +98,7 @@ def _conflict_from_constraint(exc: IntegrityError, resource: Resource) -> Confli
     return None
 
 
+@org_scoped
 def session_start(
     *,
     organization: Organization,
@@ -119,7 +120,7 @@ def session_start(
     """
     require(organization, acting_user, "sessions.start")
     minutes = _minutes(minutes)
-    check_same_org(organization, resource, "resource")
+    resource = in_scope(resource)
     service = _session_service(organization, service)
     start = starts_at or now()
     try:
@@ -152,6 +153,7 @@ def session_start(
     return booking
 
 
+@org_scoped
 def session_extend(*, booking: Booking, minutes, acting_user: User | None) -> Booking:
     """Push the end of an open session back by `minutes`, if the resource is free then."""
     minutes = _minutes(minutes)

@@ -13,8 +13,10 @@ from switchboard.bookings.services.sessions import check_open
 from switchboard.bookings.workflows import Status
 from switchboard.common.clock import now
 from switchboard.common.errors import Conflict
+from switchboard.common.tenancy import org_scoped
 
 
+@org_scoped
 def session_end(*, booking: Booking, acting_user: User | None, note: str = "") -> Booking:
     """End a running session now: its end becomes now and it is completed."""
     with transaction.atomic():
@@ -56,6 +58,7 @@ def session_end(*, booking: Booking, acting_user: User | None, note: str = "") -
     return booking
 
 
+@org_scoped
 def session_cancel(*, booking: Booking, acting_user: User | None, note: str = "") -> Booking:
     """Cancel an open session (managers): it never counts as used."""
     with transaction.atomic():

@@ -2,15 +2,9 @@
 
 from switchboard.bookings.workflows import BookingWorkflow
 from switchboard.catalog.selectors import is_qualified
-from switchboard.common.errors import InvalidInput, NotFound
+from switchboard.common.errors import InvalidInput
 
 DRIVER_SKILL = "driver"
-
-
-def check_same_org(organization, obj, what: str) -> None:
-    # Another tenant's id is answered exactly like an id that does not exist.
-    if obj is not None and obj.organization_id != organization.pk:
-        raise NotFound(f"No such {what}.")
 
 
 def check_assignee(service, staff, field: str = "assignee") -> None:

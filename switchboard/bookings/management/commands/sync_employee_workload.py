@@ -13,6 +13,7 @@ from switchboard.accounts.models import Organization
 from switchboard.bookings.models import Booking
 from switchboard.bookings.selectors import employees_with_workload
 from switchboard.bookings.services.capacity import holders
+from switchboard.common.tenancy import org_scope
 
 
 def recount(organization) -> Counter:
@@ -50,7 +51,8 @@ class Command(BaseCommand):
                 raise CommandError(f"No organisation '{organization}'.")
         checked, mismatches = 0, []
         for org in orgs:
-            checked_here, wrong = self._organization(org)
+            with org_scope(org):  # one organisation at a time
+                checked_here, wrong = self._organization(org)
             checked += checked_here
             mismatches += wrong
         self.stdout.write("")

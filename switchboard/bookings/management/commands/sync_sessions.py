@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from switchboard.accounts.models import Organization
 from switchboard.bookings import services
 from switchboard.common.errors import Conflict
+from switchboard.common.tenancy import cross_org, org_scope
 
 
 class Command(BaseCommand):
@@ -30,8 +31,12 @@ class Command(BaseCommand):
             if org is None:
                 raise CommandError(f"No organisation '{organization}'.")
         try:
-            # No acting user: the command runs as the system, like the job.
-            counts = services.sessions_sync(organization=org, acting_user=None, wait_seconds=wait)
+            # No acting user: the command runs as the system, like the job; without
+            # --organization it sweeps every organisation on purpose.
+            with org_scope(org) if org else cross_org():
+                counts = services.sessions_sync(
+                    organization=org, acting_user=None, wait_seconds=wait
+                )
         except Conflict as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write("Manual sync completed")

@@ -1,0 +1,109 @@
+"""Tenancy: every query of an organisation's rows runs inside that organisation's scope.
+
+Organisation-owned models use `scoped_manager()` as their `objects`. Outside a scope their
+queries raise `ScopeError` instead of returning every tenant's rows; inside
+`org_scope(organization)` they see that organisation's rows only, so another tenant's id
+is simply not found. Requests enter the scope once their membership is resolved, services
+enter the scope of the organisation they act for (`org_scoped`), and jobs and commands
+either loop over organisations or say deliberately that they read across them
+(`cross_org`). The reasons are in docs/decisions.md ("Tenancy: django-scopes").
+"""
+
+import inspect
+from contextlib import contextmanager
+from functools import wraps
+
+from django.db import models
+from django_scopes import ScopedManager, ScopeError, get_scope, scope, scopes_disabled
+from django_scopes.state import state
+
+from switchboard.common.errors import NotFound
+
+__all__ = [
+    "ScopeError",
+    "cross_org",
+    "current_organization",
+    "in_scope",
+    "org_scope",
+    "org_scoped",
+    "scoped_manager",
+]
+
+DIMENSION = "organization"
+
+
+def scoped_manager(path: str = "organization", manager_class=models.Manager):
+    """A default manager that refuses queries outside an organisation scope.
+
+    `path` is how the model reaches its organisation (`organization`, or through a
+    relation, e.g. `booking__organization`).
+    """
+    return ScopedManager(_manager_class=manager_class, **{DIMENSION: path})
+
+
+def org_scope(organization):
+    """Enter one organisation's scope (an `Organization` or its id)."""
+    return scope(**{DIMENSION: organization})
+
+
+def cross_org():
+    """Read across organisations on purpose: jobs, the relay, the admin, commands."""
+    return scopes_disabled()
+
+
+@contextmanager
+def no_scope():
+    """Leave any scope, as a fresh request does; queries of scoped models then raise."""
+    token = state.set(None)
+    try:
+        yield
+    finally:
+        state.reset(token)
+
+
+def current_organization():
+    """The organisation (or id) whose scope is active, if any."""
+    return get_scope().get(DIMENSION)
+
+
+def _organization_of(value):
+    organization_id = getattr(value, "organization_id", None)
+    if organization_id is not None:
+        return organization_id
+    if getattr(value, "pk", None) is None:
+        # `scope(organization=None)` would mean every organisation: never by accident.
+        raise TypeError("An org-scoped service needs an organisation or one of its rows.")
+    return value
+
+
+def org_scoped(service):
+    """Run a service in the scope of the organisation it acts for.
+
+    That is the service's first argument (keyword-only, by our convention): the
+    organisation itself or the row it acts on (the booking, the staff member…), never
+    another argument, which may be a caller's mistake. Everything the service then looks
+    up or locks belongs to that organisation.
+    """
+    first = next(iter(inspect.signature(service).parameters))
+
+    @wraps(service)
+    def wrapper(*args, **kwargs):
+        with org_scope(_organization_of(kwargs[first])):
+            return service(*args, **kwargs)
+
+    return wrapper
+
+
+def in_scope(obj):
+    """`obj` read again through its scoped manager; another tenant's row is a NotFound.
+
+    For the objects a caller hands to a service: the answer is the same as for an id that
+    does not exist, so a service cannot be tricked into touching another organisation.
+    """
+    if obj is None:
+        return None
+    model = type(obj)
+    found = model._default_manager.filter(pk=obj.pk).first()
+    if found is None:
+        raise NotFound(f"No such {model._meta.verbose_name}.")
+    return found
