@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from switchboard.accounts.models import MANAGER_ROLES, Role
 from switchboard.accounts.selectors import membership_for, memberships_list, organizations_for_user
 from switchboard.common.errors import NotFound
+from switchboard.staff.channels import member_channels
 from switchboard.staff.selectors import departments_list, staff_for_user, staff_list
 
 
@@ -62,6 +63,7 @@ def org_home(request, membership):
         context |= _operator_context(org)
     elif membership.role == Role.STAFF:
         context |= _staff_context(org, request.user)
+    context["realtime_channels"] = member_channels(membership, context.get("me"))
     return render(request, f"web/home_{membership.role}.html", context)
 
 

@@ -4,9 +4,9 @@ and the gap after a disconnection filled from the replay endpoint, in order, onc
 import pytest
 from django.test import Client
 
-from switchboard.realtime.channels import org_channel
 from switchboard.realtime.models import OutboxEvent
-from switchboard.realtime.publish import publish
+from switchboard.realtime.publish import outbox_write as publish
+from switchboard.staff.channels import org_channel
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.realtime.support import LiveApp, wait_until
 

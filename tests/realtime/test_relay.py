@@ -19,7 +19,7 @@ from django.db import connection, connections, transaction
 from switchboard.realtime import relay
 from switchboard.realtime.broker import InMemoryBroker, get_broker, set_broker
 from switchboard.realtime.models import OutboxEvent
-from switchboard.realtime.publish import publish
+from switchboard.realtime.publish import outbox_write as publish
 from switchboard.scheduler import jobs, runner
 from switchboard.scheduler.registry import Job
 from switchboard.scheduler.schedules import Continuous

@@ -6,7 +6,7 @@ from switchboard.common.clock import now
 from switchboard.realtime import relay
 from switchboard.realtime.broker import InMemoryBroker, set_broker
 from switchboard.realtime.models import OutboxEvent
-from switchboard.realtime.publish import publish
+from switchboard.realtime.publish import outbox_write as publish
 from switchboard.scheduler import jobs, registry, runner, services
 from switchboard.scheduler.models import JobRun
 from switchboard.scheduler.schedules import Continuous, DailyAt, Every
