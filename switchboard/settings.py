@@ -245,9 +245,11 @@ REALTIME = {
     "REPLAY_RETENTION_HOURS": env_int("REALTIME_REPLAY_RETENTION_HOURS", 24),
     "CACHE_TTL_SECONDS": env_int("REALTIME_CACHE_TTL_SECONDS", 1800),
     "NODE_TTL_SECONDS": env_int("REALTIME_NODE_TTL_SECONDS", 15),
-    # Who may subscribe to which channel: project wiring, kept out of the realtime app.
-    "CHANNEL_AUTHORIZER": "switchboard.channel_access.authorize_channel",
-    "USER_DATA": "switchboard.channel_access.user_data",
+    # Who may subscribe to which channel, and what each channel's audience may read:
+    # domain rules, kept out of the realtime app (docs/events.md).
+    "CHANNEL_AUTHORIZER": "switchboard.staff.channels.authorize_channel",
+    "CHANNEL_AUDIENCE": "switchboard.staff.channels.audience",
+    "USER_DATA": "switchboard.staff.channels.user_data",
 }
 
 # The job runner (docs/scheduler.md). Every process that serves the application starts one;

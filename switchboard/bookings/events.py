@@ -1,18 +1,144 @@
-"""Event names and payloads of the bookings app (seed 000's and seed 002's field names).
+"""Events of the bookings app (seed 000's, 002's and 004's field names), declared once
+(`realtime.events`), each field with who may read it (`staff.channels.FieldReaders`).
 
-Payloads carry no customer name or phone: the organisation channel is open to every member,
-customers included.
+A booking in full goes to the managers' channel and to the staff channels of the people on
+it; its customer gets the customer shape on their own channel. The organisation channel,
+open to every insider, carries only what every insider may read through the API
+(workload, the resource board).
 """
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, ClassVar
+
+from switchboard.accounts.permissions import STAFF
 from switchboard.bookings.selectors import employees_with_workload
 from switchboard.bookings.sessions_selectors import remaining_seconds, resource_with_status
 from switchboard.common.clock import now
-from switchboard.realtime.channels import dept_channel, org_channel, staff_channel
+from switchboard.realtime.events import Event, declare
 from switchboard.realtime.publish import publish
+from switchboard.staff.channels import FieldReaders as R
+from switchboard.staff.channels import (
+    customer_channel,
+    dept_channel,
+    managers_channel,
+    org_channel,
+    staff_channel,
+)
 
-BOOKING_UPDATED = "booking-updated"
-WORKLOAD_UPDATED = "workload-updated"
-BOOKING_UNASSIGNED = "booking-unassigned"
+
+@declare
+@dataclass(frozen=True, kw_only=True)
+class BookingUpdated(Event):
+    event_name: ClassVar[str] = "booking-updated"
+    channels: ClassVar[tuple[str, ...]] = ("managers", "staff", "customer")
+
+    action: Annotated[str, R.EVERYONE]
+    booking_id: Annotated[int, R.EVERYONE]
+    workflow: Annotated[str, R.CUSTOMER_SHAPE]
+    status: Annotated[str, R.CUSTOMER_SHAPE]
+    previous_status: Annotated[str, R.CUSTOMER_SHAPE]
+    changed: Annotated[list[str], R.OWN_WORK]
+    service_id: Annotated[int, R.CUSTOMER_SHAPE]
+    service_name: Annotated[str, R.CUSTOMER_SHAPE]
+    starts_at: Annotated[datetime, R.CUSTOMER_SHAPE]
+    ends_at: Annotated[datetime | None, R.CUSTOMER_SHAPE]
+    resource_id: Annotated[int | None, R.CUSTOMER_SHAPE]
+    parent_id: Annotated[int | None, R.OWN_WORK]
+    assignee_id: Annotated[int | None, R.OWN_WORK]
+    assignee_name: Annotated[str | None, R.OWN_WORK]
+    previous_assignee_id: Annotated[int | None, R.MANAGERS]
+    driver_id: Annotated[int | None, R.OWN_WORK]
+    driver_name: Annotated[str | None, R.OWN_WORK]
+    previous_driver_id: Annotated[int | None, R.MANAGERS]
+    therapist_accepted: Annotated[bool, R.OWN_WORK]
+    driver_accepted: Annotated[bool, R.OWN_WORK]
+    rejection_reason: Annotated[str, R.OWN_WORK]
+    notes: Annotated[str, R.OWN_WORK]
+    timestamp: Annotated[datetime, R.EVERYONE]
+
+
+@declare
+@dataclass(frozen=True, kw_only=True)
+class WorkloadUpdated(Event):
+    """One staff member's derived workload: the Employees API row, open to insiders."""
+
+    event_name: ClassVar[str] = "workload-updated"
+    channels: ClassVar[tuple[str, ...]] = ("org", "staff", "dept")
+
+    staff_id: Annotated[int, R.INTERNAL]
+    employee_name: Annotated[str, R.INTERNAL]
+    department_slug: Annotated[str | None, R.INTERNAL]
+    standalone_bookings: Annotated[int, R.INTERNAL]
+    addon_services: Annotated[int, R.INTERNAL]
+    driving: Annotated[int, R.INTERNAL]
+    current_assignments: Annotated[int, R.INTERNAL]
+    capacity: Annotated[int, R.INTERNAL]
+    availability_status: Annotated[str, R.INTERNAL]
+    timestamp: Annotated[datetime, R.INTERNAL]
+
+
+@declare
+@dataclass(frozen=True, kw_only=True)
+class BookingUnassigned(Event):
+    """Auto-assignment found nobody: operators must act."""
+
+    event_name: ClassVar[str] = "booking-unassigned"
+    channels: ClassVar[tuple[str, ...]] = ("managers",)
+
+    booking_id: Annotated[int, R.MANAGERS]
+    workflow: Annotated[str, R.MANAGERS]
+    status: Annotated[str, R.MANAGERS]
+    service_id: Annotated[int, R.MANAGERS]
+    service_name: Annotated[str, R.MANAGERS]
+    starts_at: Annotated[datetime, R.MANAGERS]
+    ends_at: Annotated[datetime | None, R.MANAGERS]
+    reason: Annotated[str, R.MANAGERS]
+    timestamp: Annotated[datetime, R.MANAGERS]
+
+
+@declare
+@dataclass(frozen=True, kw_only=True)
+class ResourceStatusUpdated(Event):
+    """A resource board row (seed 004), status derived after the change."""
+
+    event_name: ClassVar[str] = "resource-status-updated"
+    channels: ClassVar[tuple[str, ...]] = ("org",)
+
+    resource_id: Annotated[int, R.INTERNAL]
+    name: Annotated[str, R.INTERNAL]
+    kind: Annotated[str, R.INTERNAL]
+    status: Annotated[str, R.INTERNAL]
+    active_booking_id: Annotated[int | None, R.INTERNAL]
+    starts_at: Annotated[datetime | None, R.INTERNAL]
+    ends_at: Annotated[datetime | None, R.INTERNAL]
+    remaining_seconds: Annotated[int | None, R.INTERNAL]
+    timestamp: Annotated[datetime, R.INTERNAL]
+
+
+@declare
+@dataclass(frozen=True, kw_only=True)
+class SessionCompleted(Event):
+    """A session made official as completed: at its end (`expired`) or by hand (`ended`)."""
+
+    event_name: ClassVar[str] = "session-completed"
+    channels: ClassVar[tuple[str, ...]] = ("org",)
+
+    booking_id: Annotated[int, R.INTERNAL]
+    resource_id: Annotated[int | None, R.INTERNAL]
+    resource_name: Annotated[str | None, R.INTERNAL]
+    status: Annotated[str, R.INTERNAL]
+    reason: Annotated[str, R.INTERNAL]
+    starts_at: Annotated[datetime, R.INTERNAL]
+    ends_at: Annotated[datetime | None, R.INTERNAL]
+    timestamp: Annotated[datetime, R.INTERNAL]
+
+
+BOOKING_UPDATED = BookingUpdated.event_name
+WORKLOAD_UPDATED = WorkloadUpdated.event_name
+BOOKING_UNASSIGNED = BookingUnassigned.event_name
+RESOURCE_STATUS_UPDATED = ResourceStatusUpdated.event_name
+SESSION_COMPLETED = SessionCompleted.event_name
 
 
 def _person(staff) -> str | None:
@@ -49,23 +175,22 @@ def booking_payload(booking, action: str, *, changed=(), previous=None) -> dict:
 
 
 def emit_booking_updated(booking, action: str, *, changed=(), previous=None) -> None:
-    """Org-wide, plus the staff channel of everyone the booking concerns, before and after."""
+    """To managers, to the staff channel of everyone on the booking, and to its customer.
+    Someone the booking has just left reads only which booking it was (as any staff
+    member would): it is no longer their work."""
     org = booking.organization
     previous = previous or {}
-    people = {
-        booking.assignee_id,
-        booking.driver_id,
-        previous.get("assignee_id"),
-        previous.get("driver_id"),
-    }
-    channels = [org_channel(org.slug)]
-    channels += [staff_channel(org.slug, pk) for pk in sorted(p for p in people if p)]
-    publish(
-        org,
-        channels,
-        BOOKING_UPDATED,
-        booking_payload(booking, action, changed=changed, previous=previous),
-    )
+    event = BookingUpdated(**booking_payload(booking, action, changed=changed, previous=previous))
+    holders = {booking.assignee_id, booking.driver_id} - {None}
+    former = {previous.get("assignee_id"), previous.get("driver_id")} - holders - {None}
+    channels = [managers_channel(org.slug)]
+    channels += [staff_channel(org.slug, pk) for pk in sorted(holders)]
+    if booking.customer_id:
+        channels.append(customer_channel(org.slug, booking.customer_id))
+    publish(org, channels, event)
+    if former:
+        gone = [staff_channel(org.slug, pk) for pk in sorted(former)]
+        publish(org, gone, event, also=frozenset({STAFF}))
 
 
 def workload_payload(staff) -> dict:
@@ -93,7 +218,7 @@ def emit_workload_updated(organization, staff_ids) -> None:
         channels = [org_channel(organization.slug), staff_channel(organization.slug, staff.pk)]
         if staff.department is not None:
             channels.append(dept_channel(organization.slug, staff.department.slug))
-        publish(organization, channels, WORKLOAD_UPDATED, workload_payload(staff))
+        publish(organization, channels, WorkloadUpdated(**workload_payload(staff)))
 
 
 def emit_booking_unassigned(booking, reason: str) -> None:
@@ -101,26 +226,24 @@ def emit_booking_unassigned(booking, reason: str) -> None:
     org = booking.organization
     publish(
         org,
-        [org_channel(org.slug)],
-        BOOKING_UNASSIGNED,
-        {
-            "booking_id": booking.pk,
-            "workflow": booking.workflow,
-            "status": booking.status,
-            "service_id": booking.service_id,
-            "service_name": booking.service.name,
-            "starts_at": booking.starts_at,
-            "ends_at": booking.ends_at,
-            "reason": reason,
-            "timestamp": now(),
-        },
+        [managers_channel(org.slug)],
+        BookingUnassigned(
+            **{
+                "booking_id": booking.pk,
+                "workflow": booking.workflow,
+                "status": booking.status,
+                "service_id": booking.service_id,
+                "service_name": booking.service.name,
+                "starts_at": booking.starts_at,
+                "ends_at": booking.ends_at,
+                "reason": reason,
+                "timestamp": now(),
+            }
+        ),
     )
 
 
 # Timed sessions (seed 004)
-
-RESOURCE_STATUS_UPDATED = "resource-status-updated"
-SESSION_COMPLETED = "session-completed"
 
 
 def resource_status_payload(resource, at) -> dict:
@@ -146,8 +269,7 @@ def emit_resource_status_updated(organization, resource_ids, *, at=None) -> None
         publish(
             organization,
             [org_channel(organization.slug)],
-            RESOURCE_STATUS_UPDATED,
-            resource_status_payload(resource, at),
+            ResourceStatusUpdated(**resource_status_payload(resource, at)),
         )
 
 
@@ -157,15 +279,14 @@ def emit_session_completed(booking, *, reason: str, at=None) -> None:
     publish(
         org,
         [org_channel(org.slug)],
-        SESSION_COMPLETED,
-        {
-            "booking_id": booking.pk,
-            "resource_id": booking.resource_id,
-            "resource_name": booking.resource.name if booking.resource_id else None,
-            "status": booking.status,
-            "reason": reason,
-            "starts_at": booking.starts_at,
-            "ends_at": booking.ends_at,
-            "timestamp": at or now(),
-        },
+        SessionCompleted(
+            booking_id=booking.pk,
+            resource_id=booking.resource_id,
+            resource_name=booking.resource.name if booking.resource_id else None,
+            status=booking.status,
+            reason=reason,
+            starts_at=booking.starts_at,
+            ends_at=booking.ends_at,
+            timestamp=at or now(),
+        ),
     )

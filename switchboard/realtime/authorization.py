@@ -3,7 +3,7 @@
 The real-time app knows the protocol, not the domain. The rules of DESIGN.md's channel
 table need organisations, memberships and staff profiles, so they live outside this app,
 in the module named by `settings.REALTIME["CHANNEL_AUTHORIZER"]`
-(`switchboard/channel_access.py`), and are looked up here by that name. This app therefore
+(`switchboard/staff/channels.py`), and are looked up here by that name. This app therefore
 imports no domain app; the project's settings wire the two together.
 """
 

@@ -1,12 +1,16 @@
-"""The one way domain code emits an event: a row in the outbox, inside its transaction."""
+"""The one way domain code emits an event: a row per channel in the outbox, inside its
+transaction, each carrying only the fields that channel's audience may read."""
 
 import json
 import logging
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.utils.module_loading import import_string
 
+from switchboard.realtime.events import Event, is_declared
 from switchboard.realtime.models import OutboxEvent
 from switchboard.realtime.relay import nudge
 
@@ -21,12 +25,39 @@ def _plain(payload: dict) -> dict:
     return json.loads(_encoder.encode(payload))
 
 
-def publish(organization, channels: Iterable[str], event: str, payload: dict) -> list[OutboxEvent]:
-    """Write `event` for each channel; rolled back with the caller's transaction."""
-    body = _plain(payload)
+def channel_audience(channel: str) -> frozenset[str]:
+    """Who can read `channel` (`settings.REALTIME["CHANNEL_AUDIENCE"]`); ValueError for a
+    name that is no channel of ours."""
+    return import_string(settings.REALTIME["CHANNEL_AUDIENCE"])(channel)
+
+
+def publish(
+    organization, channels: Iterable[str], event: Event, *, also: frozenset[str] = frozenset()
+) -> list[OutboxEvent]:
+    """Write a declared `event` on each channel, filtered for that channel's audience
+    (widened by `also`: e.g. a staff channel whose owner no longer holds the booking reads
+    it as any staff member). Rolled back with the caller's transaction."""
+    if not is_declared(event):
+        raise TypeError(f"{event!r} is not a declared event.")
     rows = [
-        OutboxEvent(organization=organization, channel=channel, event=event, payload=body)
+        (channel, event.payload_for(channel_audience(channel) | also))
         for channel in dict.fromkeys(channels)
+    ]
+    return _write(organization, event.event_name, rows)
+
+
+def outbox_write(
+    organization, channels: Iterable[str], event: str, payload: dict
+) -> list[OutboxEvent]:
+    """The same payload on every channel, unchecked: for the relay's own tests and tools.
+    Domain code calls `publish`, which decides what each channel may carry."""
+    return _write(organization, event, [(channel, payload) for channel in dict.fromkeys(channels)])
+
+
+def _write(organization, event: str, bodies: list[tuple[str, dict]]) -> list[OutboxEvent]:
+    rows = [
+        OutboxEvent(organization=organization, channel=channel, event=event, payload=_plain(body))
+        for channel, body in bodies
     ]
     with transaction.atomic():
         created = OutboxEvent.objects.bulk_create(rows)

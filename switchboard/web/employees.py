@@ -17,6 +17,7 @@ from switchboard.bookings.selectors import (
 )
 from switchboard.bookings.workflows import workflow
 from switchboard.common.errors import DomainError, InvalidInput, NotFound
+from switchboard.staff.channels import member_channels
 from switchboard.web.views import org_page
 
 WORKLOAD_CHANGED = "workload-changed"
@@ -33,6 +34,8 @@ def _table_context(org):
 def employees_page(request, membership):
     org = membership.organization
     context = {"membership": membership, "role": membership.role} | _table_context(org)
+    # Workload and profiles arrive on the organisation channel, bookings on the managers'.
+    context["realtime_channels"] = member_channels(membership)
     return render(request, "web/employees.html", context)
 
 

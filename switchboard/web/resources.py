@@ -14,6 +14,7 @@ from django.urls import reverse
 from switchboard.accounts.permissions import MANAGERS
 from switchboard.bookings.sessions_selectors import remaining_seconds, resource_board
 from switchboard.common.clock import now
+from switchboard.staff.channels import member_channels
 from switchboard.web.views import org_page
 
 
@@ -55,4 +56,6 @@ def resources_page(request, membership):
         },
     }
     context = {"org": org, "membership": membership, "role": membership.role, "rows": rows}
+    # The board's rows arrive on the organisation channel, session bookings on the managers'.
+    context["realtime_channels"] = member_channels(membership)
     return render(request, "web/resources.html", context | {"board": board})

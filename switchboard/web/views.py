@@ -13,6 +13,7 @@ from switchboard.accounts.permissions import MANAGERS, MEMBER_ROLES, acting_role
 from switchboard.accounts.selectors import membership_for, memberships_list, organizations_for_user
 from switchboard.common.errors import NotFound
 from switchboard.common.tenancy import org_scope
+from switchboard.staff.channels import member_channels
 from switchboard.staff.selectors import departments_list, staff_for_user, staff_list
 
 
@@ -67,6 +68,7 @@ def org_home(request, membership):
         context |= _operator_context(org)
     elif membership.role == Role.STAFF:
         context |= _staff_context(org, request.user)
+    context["realtime_channels"] = member_channels(membership, context.get("me"))
     return render(request, f"web/home_{membership.role}.html", context)
 
 

@@ -62,6 +62,14 @@ def book(org, service, by, *, at=None, **kwargs):
     )
 
 
-def payloads(events, name, channel="private-org-acme"):
+# Where each event goes in full: bookings to managers, the rest to every insider.
+FULL_CHANNEL = {
+    "booking-updated": "private-org-acme.managers",
+    "booking-unassigned": "private-org-acme.managers",
+}
+
+
+def payloads(events, name, channel=None):
     """The payloads of event `name` on one channel (each event is a row per channel)."""
+    channel = channel or FULL_CHANNEL.get(name, "private-org-acme")
     return [row.payload for row in events.named(name) if row.channel == channel]

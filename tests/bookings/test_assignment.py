@@ -157,8 +157,13 @@ def test_reassignment_tells_both_people(org, operator, capture_events, workload)
     [update] = payloads(events, "booking-updated")
     assert (update["previous_assignee_id"], update["assignee_id"]) == (a.pk, b.pk)
     channels = events.channels("booking-updated")
-    assert f"private-org-acme-staff-{a.pk}" in channels  # the old assignee drops it
-    assert f"private-org-acme-staff-{b.pk}" in channels
+    assert f"private-org-acme.staff-{a.pk}" in channels  # the old assignee drops it
+    assert f"private-org-acme.staff-{b.pk}" in channels
+    # The booking is no longer the old assignee's work: they learn only which one it was.
+    [gone] = payloads(events, "booking-updated", f"private-org-acme.staff-{a.pk}")
+    assert set(gone) == {"action", "booking_id", "timestamp"}
+    [mine] = payloads(events, "booking-updated", f"private-org-acme.staff-{b.pk}")
+    assert mine["notes"] == update["notes"] and mine["assignee_id"] == b.pk
 
 
 def test_unassigning_frees_the_person_and_is_audited(org, operator, workload):

@@ -55,16 +55,16 @@ def test_create_starts_in_the_initial_state_with_an_audit_row_and_events(
         operator,
     )
     assert events.channels("booking-updated") == [
-        "private-org-acme",
-        f"private-org-acme-staff-{washer.pk}",
+        "private-org-acme.managers",
+        f"private-org-acme.staff-{washer.pk}",
     ]
     payload = events.named("booking-updated")[0].payload
     assert payload["action"] == "created" and payload["assignee_id"] == washer.pk
     assert "customer_name" not in payload and "customer_phone" not in payload
     assert events.channels("workload-updated") == [
         "private-org-acme",
-        "private-org-acme-dept-wash-bay",
-        f"private-org-acme-staff-{washer.pk}",
+        "private-org-acme.dept-wash-bay",
+        f"private-org-acme.staff-{washer.pk}",
     ]
     work = events.named("workload-updated")[0].payload
     assert (work["staff_id"], work["current_assignments"], work["availability_status"]) == (
@@ -257,9 +257,9 @@ def test_home_service_runs_seed_002s_chain_with_a_driver(org, operator, capture_
     )
     assert events.channels("booking-updated") == sorted(
         [
-            "private-org-acme",
-            f"private-org-acme-staff-{therapist.pk}",
-            f"private-org-acme-staff-{driver.pk}",
+            "private-org-acme.managers",
+            f"private-org-acme.staff-{therapist.pk}",
+            f"private-org-acme.staff-{driver.pk}",
         ]
     )
     assert [e["staff_id"] for e in payloads(events, "workload-updated")] == [driver.pk]

@@ -4,11 +4,12 @@ and the gap after a disconnection filled from the replay endpoint, in order, onc
 import pytest
 from django.test import Client
 
-from switchboard.realtime.channels import org_channel
 from switchboard.realtime.models import OutboxEvent
-from switchboard.realtime.publish import publish
+from switchboard.realtime.publish import outbox_write as publish
+from switchboard.staff.channels import org_channel, presence_channel
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.realtime.support import LiveApp, wait_until
+from tests.staff.factories import StaffMemberFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -132,3 +133,60 @@ def test_events_published_before_the_page_connected_are_not_lost(page, live, mem
     page.add_script_tag(url=f"{live.url}/static/web/realtime.js")
     page.wait_for_function("() => window.received.length === 1")
     assert page.evaluate("window.received") == [{"n": 0, "id": early.pk, "replayed": True}]
+
+
+@pytest.fixture
+def forger_page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def test_client_events_with_future_ids_do_not_hide_real_updates(page, forger_page, live, member):
+    """Another member can send `client-*` events carrying any `event_id` on the presence
+    channel; the page must neither skip the real events with those ids nor move its replay
+    position past them. The same forged events handed to the page's organisation channel
+    (whether or not the server would relay them there) change nothing either."""
+    org = member.memberships.get().organization
+    presence, channel = presence_channel("acme"), org_channel("acme")
+    staff = StaffMemberFactory(organization=org).user
+    open_home(page, live, member)
+    page.evaluate(COLLECT)
+    page.evaluate(
+        """() => { window.noise = 0;
+                   SwitchboardRealtime.on('client-noise', () => { window.noise += 1; }); }"""
+    )
+    wait_until_caught_up(page, presence)
+    wait_until_caught_up(page, channel)
+    open_home(forger_page, live, staff)
+    wait_until_caught_up(forger_page, presence)
+    # The ids the next events will get: one past a probe (sequences skip deleted rows).
+    probe = publish(org, [channel], "roster-updated", {"n": -1})[0]
+    page.wait_for_function("() => window.received.length === 1")
+    page.evaluate("() => { window.received = []; }")
+    first = probe.pk + 1
+    forged = list(range(first, first + 8))
+    for event_id in forged:  # under the server's client-event rate limit
+        forger_page.evaluate(
+            f"""() => SwitchboardRealtime.pusher.channel('{presence}')
+                        .trigger('client-noise', {{event_id: {event_id}}})"""
+        )
+        forger_page.wait_for_timeout(150)
+    page.wait_for_function(f"() => window.noise === {len(forged)}")
+    page.evaluate(
+        f"""() => {{ const target = SwitchboardRealtime.pusher.channel('{channel}');
+                     {forged}.forEach(id => target.emit('client-noise', {{event_id: id}})); }}"""
+    )
+    page.wait_for_function(f"() => window.noise === {2 * len(forged)}")
+    assert page.evaluate(f"() => SwitchboardRealtime.lastEventId('{presence}')") < first
+    assert page.evaluate(f"() => SwitchboardRealtime.lastEventId('{channel}')") == probe.pk
+
+    real = [publish(org, [presence], "roster-updated", {"n": n})[0] for n in range(3)]
+    real += [publish(org, [channel], "roster-updated", {"n": n})[0] for n in range(3, 6)]
+    assert [row.pk for row in real] == forged[:6]
+    page.wait_for_function("() => window.received.length === 6")
+    assert sorted(page.evaluate("window.received"), key=lambda e: e["n"]) == [
+        {"n": n, "id": row.pk, "replayed": False} for n, row in enumerate(real)
+    ]

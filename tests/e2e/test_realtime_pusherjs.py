@@ -11,8 +11,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect as connect_websocket
 
 from switchboard.accounts.services import api_token_issue
-from switchboard.realtime.channels import org_channel, presence_channel
-from switchboard.realtime.publish import publish
+from switchboard.realtime.publish import outbox_write as publish
+from switchboard.staff.channels import org_channel, presence_channel
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.realtime.server.support import api_client, make_config
 from tests.realtime.support import LiveApp, NodeClients

@@ -8,7 +8,7 @@ import pytest
 from switchboard.common.clock import now
 from switchboard.realtime import jobs, relay
 from switchboard.realtime.models import OutboxEvent
-from switchboard.realtime.publish import publish
+from switchboard.realtime.publish import outbox_write as publish
 from switchboard.realtime.server.broker import InMemoryBroker, set_broker
 from switchboard.scheduler import runner
 

@@ -18,7 +18,7 @@ from django.db import connection, connections, transaction
 
 from switchboard.realtime import jobs, relay
 from switchboard.realtime.models import OutboxEvent
-from switchboard.realtime.publish import publish
+from switchboard.realtime.publish import outbox_write as publish
 from switchboard.realtime.server.broker import InMemoryBroker, get_broker, set_broker
 from switchboard.scheduler import runner
 from switchboard.scheduler.models import JobState

@@ -10,11 +10,18 @@ from django.urls import reverse
 
 from switchboard.accounts.services import api_token_issue
 from switchboard.common import clock
-from switchboard.realtime.channels import dept_channel, org_channel, presence_channel, staff_channel
 from switchboard.realtime.models import OutboxEvent
-from switchboard.realtime.publish import publish
+from switchboard.realtime.publish import outbox_write as publish
 from switchboard.realtime.relay import relay_pending
 from switchboard.realtime.server import signing
+from switchboard.staff.channels import (
+    customer_channel,
+    dept_channel,
+    managers_channel,
+    org_channel,
+    presence_channel,
+    staff_channel,
+)
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
 
@@ -49,6 +56,7 @@ def all_channels(org, floors):
     return [
         org_channel(org.slug),
         presence_channel(org.slug),
+        managers_channel(org.slug),
         staff_channel(org.slug, floors["front"].pk),
         staff_channel(org.slug, floors["rooms"].pk),
         dept_channel(org.slug, "front"),
@@ -56,8 +64,8 @@ def all_channels(org, floors):
     ]
 
 
-@pytest.mark.parametrize("role", ["owner", "operator", "staff", "customer"])
-def test_every_member_gets_the_org_and_presence_channels(api, org, role):
+@pytest.mark.parametrize("role", ["owner", "operator", "staff"])
+def test_every_insider_gets_the_org_and_presence_channels(api, org, role):
     user = MembershipFactory(organization=org, role=role).user
     client = api.as_user(user)
     private = auth(client, org_channel(org.slug))
@@ -83,10 +91,25 @@ def test_staff_and_department_channels_follow_the_table(api, org, operator, floo
         assert auth(as_operator, channel).status_code == 200, channel
 
 
-def test_customers_get_no_staff_or_department_channel(api, org, customer, floors):
+def test_customers_get_only_their_own_channel(api, org, owner, customer, floors, capture_events):
+    """The internal channel carries what customers may not read: no subscription, no replay."""
+    capture = capture_events()
+    publish(org, [org_channel(org.slug)], "roster-updated", {"n": 1})
+    relay_pending()
     client = api.as_user(customer)
-    for channel in all_channels(org, floors)[2:]:
+    for channel in all_channels(org, floors):
         assert auth(client, channel).status_code == 403, channel
+        replay = client.get(EVENTS, {"channel": channel, "after": 0})
+        assert replay.status_code == 403 and "events" not in replay.json()
+    assert auth(client, customer_channel(org.slug, customer.pk)).status_code == 200
+    assert auth(client, customer_channel(org.slug, owner.pk)).status_code == 403
+    assert auth(api.as_user(owner), customer_channel(org.slug, customer.pk)).status_code == 403
+    assert len(capture.rows) == 1
+
+
+def test_staff_may_not_subscribe_to_the_managers_channel(api, org, floors):
+    client = api.as_user(floors["front"].user)
+    assert auth(client, managers_channel(org.slug)).status_code == 403
 
 
 def test_a_member_of_another_organisation_is_refused_every_channel(
@@ -107,16 +130,32 @@ def test_a_member_of_another_organisation_is_refused_every_channel(
     assert len(capture.rows) == 1
 
 
-def test_an_ambiguous_channel_name_is_refused_to_everyone(api, org):
-    """`private-org-acme-staff-1`: acme's staff channel, or the org channel of
-    `acme-staff-1`? With both organisations present, neither gets it."""
-    staff = StaffMemberFactory(organization=org)
-    channel = staff_channel(org.slug, staff.pk)
-    assert auth(api.as_user(staff.user), channel).status_code == 200
-    twin = OrganizationFactory(slug=f"{org.slug}-staff-{staff.pk}")
-    twin_owner = MembershipFactory(organization=twin, role="owner").user
-    assert auth(api.as_user(staff.user), channel).status_code == 403
-    assert auth(api.as_user(twin_owner), channel).status_code == 403
+@pytest.mark.parametrize("kind", ["staff", "dept", "managers", "customer"])
+def test_no_slug_can_take_another_organisations_channel(api, org, kind):
+    """The old names were ambiguous (`private-org-a-dept-b`); with `.` as the separator a
+    twin organisation named after a channel changes nothing for anyone."""
+    desk = DepartmentFactory(organization=org, slug="front-desk")
+    staff = StaffMemberFactory(organization=org, department=desk)
+    owner = MembershipFactory(organization=org, role="owner").user
+    name = {
+        "staff": staff_channel(org.slug, staff.pk),
+        "dept": dept_channel(org.slug, desk.slug),
+        "managers": managers_channel(org.slug),
+        "customer": customer_channel(org.slug, owner.pk),
+    }[kind]
+    subscriber = owner if kind in ("managers", "customer") else staff.user
+    assert auth(api.as_user(subscriber), name).status_code == 200
+    twin_slugs = [
+        name.removeprefix("private-org-").replace(".", "-"),
+        f"{org.slug}-dept-front-desk",
+    ]
+    for slug in twin_slugs:
+        twin = OrganizationFactory(slug=slug)
+        twin_owner = MembershipFactory(organization=twin, role="owner").user
+        assert auth(api.as_user(subscriber), name).status_code == 200
+        assert auth(api.as_user(subscriber), org_channel(org.slug)).status_code == 200
+        assert auth(api.as_user(twin_owner), name).status_code == 403
+        assert auth(api.as_user(twin_owner), org_channel(twin.slug)).status_code == 200
 
 
 def test_inactive_members_and_anonymous_callers_are_refused(api, org, staff_user):

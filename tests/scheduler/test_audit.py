@@ -9,7 +9,7 @@ import pytest
 from switchboard.common.clock import now
 from switchboard.realtime import relay
 from switchboard.realtime.models import OutboxEvent
-from switchboard.realtime.publish import publish
+from switchboard.realtime.publish import outbox_write as publish
 from switchboard.scheduler import audit, jobs
 from switchboard.scheduler.audit import AuditCheck
 

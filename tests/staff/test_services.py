@@ -21,7 +21,7 @@ def test_staff_create_emits_created_on_org_and_department(org, owner, capture_ev
     assert staff.capacity == org.default_staff_capacity
     assert events.channels("staff-profile-updated") == [
         "private-org-acme",
-        "private-org-acme-dept-front-desk",
+        "private-org-acme.dept-front-desk",
     ]
     payload = events.named("staff-profile-updated")[0].payload
     assert payload["action"] == "created"
@@ -38,8 +38,8 @@ def test_staff_update_tells_both_old_and_new_department(org, owner, capture_even
     assert events.channels("staff-profile-updated") == sorted(
         [
             "private-org-acme",
-            f"private-org-acme-dept-{old.slug}",
-            f"private-org-acme-dept-{new.slug}",
+            f"private-org-acme.dept-{old.slug}",
+            f"private-org-acme.dept-{new.slug}",
         ]
     )
     assert events.named("staff-profile-updated")[0].payload["action"] == "updated"

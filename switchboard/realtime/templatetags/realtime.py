@@ -5,21 +5,9 @@ from django.conf import settings
 from django.middleware.csrf import get_token
 from django.urls import reverse
 
-from switchboard.realtime.channels import dept_channel, org_channel, presence_channel, staff_channel
 from switchboard.realtime.selectors import latest_event_id
 
 register = template.Library()
-
-
-def page_channels(org, me) -> list[str]:
-    """The organisation's channels, plus a staff member's own and department channels."""
-    channels = [org_channel(org.slug), presence_channel(org.slug)]
-    # `me` is the staff profile a staff member's pages put in their context.
-    if me is not None and hasattr(me, "department_id"):
-        channels.append(staff_channel(org.slug, me.pk))
-        if me.department_id:
-            channels.append(dept_channel(org.slug, me.department.slug))
-    return channels
 
 
 def _host_and_port(request) -> tuple[str, int]:
@@ -33,10 +21,12 @@ def _host_and_port(request) -> tuple[str, int]:
 
 @register.simple_tag(takes_context=True)
 def realtime_config(context):
-    """None unless the page belongs to an organisation and someone is logged in."""
+    """None unless the page belongs to an organisation, someone is logged in and the view
+    named the channels that carry what the page shows (`realtime_channels`)."""
     request = context.get("request")
     org = context.get("org")
-    if org is None or request is None or not request.user.is_authenticated:
+    channels = context.get("realtime_channels")
+    if org is None or request is None or not request.user.is_authenticated or not channels:
         return None
     host, port = _host_and_port(request)
     return {
@@ -44,7 +34,7 @@ def realtime_config(context):
         "host": host,
         "port": port,
         "tls": request.is_secure(),
-        "channels": page_channels(org, context.get("me")),
+        "channels": list(channels),
         "after": latest_event_id(org.pk),
         "authEndpoint": reverse("realtime-auth"),
         "userAuthEndpoint": reverse("realtime-user-auth"),

@@ -2,7 +2,9 @@
  * Switchboard real-time: a small layer over pusher-js.
  *
  * - subscribes to the page's channels (from the JSON in #realtime-config);
- * - remembers the last event_id applied per channel and skips duplicates;
+ * - remembers the last event_id applied per channel and skips duplicates; only server
+ *   events count (not `pusher:*`, not `client-*`: another member can send a client event
+ *   carrying any event_id it likes, which must not hide the real one);
  * - whenever a channel is (re)subscribed, first asks /api/realtime/events for what came
  *   after that id, applies it in order, then the live events that arrived meanwhile;
  * - drives the connection indicator (#realtime-status) and calls state hooks.
@@ -10,7 +12,7 @@
  * Pages use it as:
  *   SwitchboardRealtime.on('staff-profile-updated', (data, meta) => { ... });
  *   SwitchboardRealtime.onState((state) => { ... });
- * `meta` is {channel, eventId, replayed}. A page that was away longer than the replay
+ * `meta` is {channel, eventId, replayed, fromClient}. A page that was away longer than the replay
  * window reloads (override with SwitchboardRealtime.onStale(fn)).
  */
 (function () {
@@ -55,9 +57,14 @@
     }
   }
 
+  function isServerEvent(eventName) {
+    return !/^(pusher:|pusher_internal:|client-)/.test(eventName);
+  }
+
   function apply(name, eventName, data, replayed) {
     var state = track(name);
-    var id = data && typeof data.event_id === 'number' ? data.event_id : null;
+    var server = isServerEvent(eventName);
+    var id = server && data && typeof data.event_id === 'number' ? data.event_id : null;
     if (id !== null) {
       // Duplicates come from replay overlapping live delivery, or a relay that retried.
       if (state.seen.has(id)) {
@@ -66,7 +73,7 @@
       remember(state, id);
     }
     var list = handlers[eventName] || [];
-    var meta = { channel: name, eventId: id, replayed: replayed };
+    var meta = { channel: name, eventId: id, replayed: replayed, fromClient: !server };
     for (var i = 0; i < list.length; i++) {
       try {
         list[i](data, meta);
@@ -82,7 +89,7 @@
       return;
     }
     var state = track(name);
-    if (state.buffer) {
+    if (state.buffer && isServerEvent(eventName)) {
       state.buffer.push([eventName, data]);
       return;
     }
@@ -108,7 +115,9 @@
     function next(after) {
       return fetchPage(name, after).then(function (page) {
         page.events.forEach(function (event) {
-          apply(name, event.event, event.data, true);
+          if (isServerEvent(event.event)) {
+            apply(name, event.event, event.data, true);
+          }
         });
         if (page.has_more && page.events.length) {
           return next(page.events[page.events.length - 1].event_id);

@@ -1,0 +1,278 @@
+"""Every declared event, every channel kind, every role: no field reaches anyone the API
+would refuse it, neither live (what the relay publishes) nor by replay.
+
+One scenario emits every event through its emitter. Then, for each outbox row and each
+person who may subscribe to its channel, each field they receive must be one the API shows
+them: the same object readable by them, with that field in what they get. Fields that only
+say what the event is about (the booking it concerns, the action, when) are listed in META.
+"""
+
+import json
+
+import pytest
+
+from switchboard.bookings import events as booking_events
+from switchboard.bookings.services import session_start
+from switchboard.realtime import relay
+from switchboard.realtime.authorization import authorize_channel
+from switchboard.realtime.events import declared_events
+from switchboard.realtime.models import OutboxEvent
+from switchboard.staff import events as staff_events
+from switchboard.staff.channels import (
+    customer_channel,
+    dept_channel,
+    managers_channel,
+    org_channel,
+    parse,
+    presence_channel,
+    staff_channel,
+)
+from tests.accounts.factories import MembershipFactory
+from tests.bookings.factories import book, car_wash, session_service, staff_with
+from tests.catalog.factories import ResourceFactory
+from tests.staff.factories import DepartmentFactory
+
+# What the event is about, not what the object holds: the addressee knows it already.
+META = {"action", "timestamp", "booking_id", "reason"}
+
+# event field -> (API object, path in what the API answers). A path of None: the object
+# must be readable in full (fields the API keeps in its audit trail, not its detail).
+BOOKING = {
+    "workflow": ("booking", "workflow"),
+    "status": ("booking", "status"),
+    "previous_status": ("booking", "status"),
+    "service_id": ("booking", "service.id"),
+    "service_name": ("booking", "service.name"),
+    "starts_at": ("booking", "starts_at"),
+    "ends_at": ("booking", "ends_at"),
+    "resource_id": ("booking", "resource.id"),
+    "changed": ("booking", "notes"),
+    "parent_id": ("booking", "parent"),
+    "assignee_id": ("booking", "assignee.id"),
+    "assignee_name": ("booking", "assignee.full_name"),
+    "previous_assignee_id": ("booking", "assignee"),
+    "driver_id": ("booking", "driver.id"),
+    "driver_name": ("booking", "driver.full_name"),
+    "previous_driver_id": ("booking", "driver"),
+    "therapist_accepted": ("booking", "therapist_accepted"),
+    "driver_accepted": ("booking", "driver_accepted"),
+    "rejection_reason": ("booking", "rejection_reason"),
+    "notes": ("booking", "notes"),
+}
+SOURCES = {
+    "booking-updated": BOOKING,
+    "booking-unassigned": {
+        **{key: BOOKING[key] for key in ("workflow", "status", "service_id", "service_name")},
+        **{key: BOOKING[key] for key in ("starts_at", "ends_at")},
+        "reason": ("booking", "assignee"),
+    },
+    "workload-updated": {
+        "staff_id": ("employee", "id"),
+        "employee_name": ("employee", "full_name"),
+        "department_slug": ("employee", "department.slug"),
+        "standalone_bookings": ("employee", "standalone_bookings"),
+        "addon_services": ("employee", "addon_services"),
+        "driving": ("employee", "driving"),
+        "current_assignments": ("employee", "current_assignments"),
+        "capacity": ("employee", "capacity"),
+        "availability_status": ("employee", "availability_status"),
+    },
+    "staff-profile-updated": {
+        "staff_id": ("staff", "id"),
+        "user_id": ("staff", "user_id"),
+        "first_name": ("staff", "first_name"),
+        "last_name": ("staff", "last_name"),
+        "full_name": ("staff", "full_name"),
+        "department": ("staff", "department.name"),
+        "department_slug": ("staff", "department.slug"),
+        "skills": ("staff", "skills"),
+        "capacity": ("staff", "capacity"),
+        "is_active": ("staff", "is_active"),
+    },
+    "resource-status-updated": {
+        "resource_id": ("board", "resource_id"),
+        "name": ("board", "name"),
+        "kind": ("board", "kind"),
+        "status": ("board", "status"),
+        "active_booking_id": ("board", "active_booking"),
+        "starts_at": ("board", "starts_at"),
+        "ends_at": ("board", "ends_at"),
+        "remaining_seconds": ("board", "remaining_seconds"),
+    },
+    "session-completed": {
+        "resource_id": ("session", "resource_id"),
+        "resource_name": ("session", "resource_name"),
+        "status": ("session", "status"),
+        "starts_at": ("session", "starts_at"),
+        "ends_at": ("session", "ends_at"),
+    },
+}
+KINDS = ("org", "managers", "staff", "dept", "customer", "presence")
+
+
+def test_every_declared_event_has_its_sources_here():
+    for name, event in declared_events().items():
+        assert set(event.field_readers()) - META <= set(SOURCES[name]), name
+        assert set(event.channels) <= set(KINDS), name
+
+
+class Scene:
+    """An organisation with every role, a booking, a session, and every event emitted."""
+
+    def __init__(self, org, api, monkeypatch):
+        self.org, self.api = org, api
+        front = DepartmentFactory(organization=org, slug="front")
+        back = DepartmentFactory(organization=org, slug="back")
+        self.holder = staff_with(org, "employee", department=front)
+        self.former = staff_with(org, "employee", department=front)
+        self.other = staff_with(org, "employee", department=back)
+        self.customer = MembershipFactory(organization=org, role="customer").user
+        stranger = MembershipFactory(organization=org, role="customer").user
+        self.people = {
+            "owner": MembershipFactory(organization=org, role="owner").user,
+            "operator": MembershipFactory(organization=org, role="operator").user,
+            "staff (holder)": self.holder.user,
+            "staff (former holder)": self.former.user,
+            "staff (other department)": self.other.user,
+            "customer (own booking)": self.customer,
+            "customer (another's booking)": stranger,
+        }
+        self.channels = [
+            org_channel(org.slug),
+            managers_channel(org.slug),
+            presence_channel(org.slug),
+            *(staff_channel(org.slug, s.pk) for s in (self.holder, self.former, self.other)),
+            dept_channel(org.slug, front.slug),
+            dept_channel(org.slug, back.slug),
+            *(customer_channel(org.slug, user.pk) for user in (self.customer, stranger)),
+        ]
+        self.sent = []
+        monkeypatch.setattr(relay, "get_broker", lambda: self)
+        self._emit_everything()
+
+    def publish_from_thread(self, messages):  # the broker the relay publishes to
+        self.sent.extend(messages)
+
+    def _emit_everything(self):
+        org, owner = self.org, self.people["owner"]
+        self.booking = book(org, car_wash(org), owner, assignee=self.holder, customer=self.customer)
+        self.booking.notes = "gate code 4411, customer is rude"
+        self.booking.save(update_fields=["notes"])
+        booking_events.emit_booking_updated(
+            self.booking, "updated", changed=["assignee"], previous={"assignee_id": self.former.pk}
+        )
+        booking_events.emit_booking_unassigned(self.booking, "nobody free")
+        booking_events.emit_workload_updated(org, [self.holder.pk])
+        staff_events.emit_staff_profile_updated(self.holder, "updated")
+        session_service(org)
+        pc = ResourceFactory(organization=org, name="PC01", kind="pc")
+        self.session = session_start(
+            organization=org, resource=pc, minutes=30, customer=self.customer, acting_user=owner
+        )
+        booking_events.emit_session_completed(self.session, reason="ended")
+        while relay.relay_pending():
+            pass
+
+    def api_objects(self, user, row) -> dict:
+        """What the API answers `user` about the object `row` concerns."""
+        client = self.api.as_user(user)
+        base = f"/api/orgs/{self.org.slug}"
+        payload = row.payload
+        objects = {}
+        if "booking_id" in payload or row.event == "booking-updated":
+            answer = client.get(f"{base}/bookings/{payload['booking_id']}/")
+            objects["booking"] = answer.json() if answer.status_code == 200 else None
+        if "staff_id" in payload:
+            for name, tail in (("employee", "employees"), ("staff", "staff")):
+                answer = client.get(f"{base}/{tail}/{payload['staff_id']}/")
+                objects[name] = answer.json() if answer.status_code == 200 else None
+        if row.event == "resource-status-updated":
+            answer = client.get(f"{base}/resource-board")
+            rows = answer.json()["resources"] if answer.status_code == 200 else []
+            objects["board"] = next(
+                (r for r in rows if r["resource_id"] == payload["resource_id"]), None
+            )
+        if row.event == "session-completed":
+            answer = client.get(f"{base}/sessions/", {"status": "all"})
+            found = answer.json()["results"] if answer.status_code == 200 else []
+            objects["session"] = next((s for s in found if s["id"] == payload["booking_id"]), None)
+        return objects
+
+
+def shown(objects, source) -> bool:
+    """Whether the API answer holds the path (a None along the way holds it too)."""
+    obj, path = source
+    value = objects.get(obj)
+    if value is None:
+        return False
+    for part in (path or "").split(".") if path else []:
+        if value is None:
+            return True
+        if not isinstance(value, dict) or part not in value:
+            return False
+        value = value[part]
+    return True
+
+
+@pytest.fixture
+def scene(org, api, monkeypatch):
+    return Scene(org, api, monkeypatch)
+
+
+def test_no_field_reaches_a_role_the_api_refuses_it(scene):
+    live = {}
+    for message in scene.sent:
+        live.setdefault(message.channel, []).append(json.loads(message.data))
+    rows = list(OutboxEvent.objects.filter(organization=scene.org).order_by("id"))
+    assert {row.event for row in rows} == set(declared_events())
+    kinds_used = {(row.event, parse(row.channel).kind) for row in rows}
+    for name, event in declared_events().items():
+        assert {kind for e, kind in kinds_used if e == name} == set(event.channels), name
+    checked = 0
+    for role, user in scene.people.items():
+        for channel in scene.channels:
+            if authorize_channel(user, channel) is None:
+                continue
+            replayed = scene.api.as_user(user).get(
+                "/api/realtime/events", {"channel": channel, "after": 0}
+            )
+            assert replayed.status_code == 200
+            delivered = {
+                "live": live.get(channel, []),
+                "replay": [e["data"] for e in replayed.json()["events"]],
+            }
+            on_channel = [row for row in rows if row.channel == channel]
+            for how, payloads in delivered.items():
+                assert [p["event_id"] for p in payloads] == [row.pk for row in on_channel]
+                for row, payload in zip(on_channel, payloads, strict=True):
+                    objects = scene.api_objects(user, row)
+                    for field in set(payload) - META - {"event_id"}:
+                        source = SOURCES[row.event][field]
+                        assert shown(objects, source), (how, role, channel, row.event, field)
+                        checked += 1
+    assert checked > 100
+
+
+def test_who_receives_what_in_the_scene(scene):
+    """The probe's findings: notes and staff names reach managers and the holder only."""
+    org = scene.org
+    seen = {}
+    for role, user in scene.people.items():
+        for channel in scene.channels:
+            if authorize_channel(user, channel) is None:
+                continue
+            body = scene.api.as_user(user).get(
+                "/api/realtime/events", {"channel": channel, "after": 0}
+            )
+            for event in body.json()["events"]:
+                seen.setdefault(role, set()).update(event["data"])
+    for role in ("owner", "operator", "staff (holder)"):
+        assert {"notes", "assignee_name"} <= seen[role], role
+    for role in ("staff (former holder)", "staff (other department)"):
+        assert not {"notes", "assignee_name", "driver_name", "changed"} & seen[role], role
+    assert not {"notes", "assignee_name", "driver_name", "changed"} & seen["customer (own booking)"]
+    assert {"status", "starts_at"} <= seen["customer (own booking)"]
+    assert "customer (another's booking)" not in seen
+    customer = scene.people["customer (own booking)"]
+    assert authorize_channel(customer, org_channel(org.slug)) is None
+    assert authorize_channel(customer, presence_channel(org.slug)) is None
