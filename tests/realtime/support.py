@@ -27,6 +27,7 @@ from django.db import connection
 from switchboard.realtime.broker import InMemoryBroker
 from switchboard.realtime.config import RealtimeConfig
 from switchboard.realtime.server import RealtimeServer
+from tests.support.wait import TIMEOUT, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -47,17 +48,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until(predicate, timeout: float = 10.0, interval: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
-
-
-def run(coro, timeout: float = 30.0):
+def run(coro, timeout: float = 120.0):
     """Run an async test scenario to completion from a plain test function.
 
     In a thread of its own: Playwright's sync API (the browser tests) keeps an event loop
@@ -137,7 +128,7 @@ class ThreadServer:
             return result
 
         future = asyncio.run_coroutine_threadsafe(invoke(), self.realtime.loop)
-        return future.result(timeout=10)
+        return future.result(timeout=TIMEOUT)
 
     def api(self) -> pusher.Pusher:
         return api_client(self.config, self.port)
@@ -157,7 +148,7 @@ def api_client(config: RealtimeConfig, port: int) -> pusher.Pusher:
         host="127.0.0.1",
         port=port,
         ssl=False,
-        timeout=10,
+        timeout=TIMEOUT,
     )
 
 
@@ -187,10 +178,12 @@ class WsClient:
     async def send_raw(self, raw) -> None:
         await self.ws.send(raw)
 
-    async def next(self, timeout: float = 5.0) -> dict:
+    async def next(self, timeout: float = TIMEOUT) -> dict:
         return json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
 
-    async def expect(self, event: str, channel: str | None = None, timeout: float = 5.0) -> dict:
+    async def expect(
+        self, event: str, channel: str | None = None, timeout: float = TIMEOUT
+    ) -> dict:
         """The next frame, which must be `event` (on `channel`)."""
         frame = await self.next(timeout)
         assert frame["event"] == event, frame
@@ -207,7 +200,7 @@ class WsClient:
         await self.send("pusher:subscribe", {"channel": channel, **data})
         return await self.expect("pusher_internal:subscription_succeeded", channel)
 
-    async def closed_with(self, timeout: float = 5.0) -> int:
+    async def closed_with(self, timeout: float = TIMEOUT) -> int:
         """Read until the server closes; the close code."""
         with contextlib.suppress(websockets.ConnectionClosed):
             while True:
@@ -431,7 +424,7 @@ class NodeClients:
         self.process.stdin.write(json.dumps({"cmd": cmd, **fields}) + "\n")
         self.process.stdin.flush()
 
-    def expect(self, timeout: float = 10.0, **fields) -> dict:
+    def expect(self, timeout: float = TIMEOUT, **fields) -> dict:
         """The first record not yet returned whose fields include `fields`."""
         deadline = time.monotonic() + timeout
         with self._lock:
