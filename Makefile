@@ -34,6 +34,7 @@ node_modules/.installed: package-lock.json
 lint: deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: deps
 	$(BIN)/ruff check --fix .

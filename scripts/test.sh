@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole suite: lint, migrations check, then pytest on SQLite and on a real PostgreSQL
-# server started here on loopback (and stopped, even when a step fails).
+# The whole suite: lint, import contracts, migrations check, then pytest on SQLite and on a
+# real PostgreSQL server started here on loopback (and stopped, even when a step fails).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -16,6 +16,7 @@ step() {
 
 step $BIN/ruff check .
 step $BIN/ruff format --check .
+step $BIN/lint-imports --no-cache
 step $BIN/python manage.py makemigrations --check --dry-run
 
 echo "== pytest on SQLite"

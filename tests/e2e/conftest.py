@@ -34,6 +34,7 @@ def browser():
 def page(browser):
     context = browser.new_context()
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    # Generous: a passing test never waits this long, a busy machine may come close.
+    page.set_default_timeout(30_000)
     yield page
     context.close()

@@ -16,6 +16,7 @@ from switchboard.staff.channels import org_channel, presence_channel
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.realtime.server.support import api_client, make_config
 from tests.realtime.support import LiveApp, NodeClients
+from tests.support.wait import TIMEOUT
 
 pytestmark = pytest.mark.e2e
 
@@ -166,7 +167,7 @@ def test_events_from_the_outbox_reach_pusher_js_with_their_id(node, people):
         subscribed(node, "a", channel)
         rows = [publish(people["org"], [channel], "roster-updated", {"n": n})[0] for n in range(3)]
         for n, row in enumerate(rows):
-            event = node.expect(id="a", event="roster-updated", channel=channel, timeout=15)
+            event = node.expect(id="a", event="roster-updated", channel=channel)
             assert event["data"] == {"n": n, "event_id": row.pk}
     finally:
         app.cleanup()
@@ -180,18 +181,18 @@ def test_reconnect_after_a_server_restart(node, people):
         # A plain WebSocket beside pusher-js, to read the close code itself.
         url = f"ws://127.0.0.1:{app.port}/app/{settings.PUSHER_APP['key']}?protocol=7"
         with connect_websocket(url) as raw:
-            assert json.loads(raw.recv(timeout=5))["event"] == "pusher:connection_established"
+            assert json.loads(raw.recv(timeout=TIMEOUT))["event"] == "pusher:connection_established"
             app.stop()  # SIGTERM: clients are closed with 4200 and reconnect at once
             with pytest.raises(ConnectionClosed) as closed:
-                raw.recv(timeout=10)
+                raw.recv(timeout=TIMEOUT)
         assert closed.value.rcvd.code == 4200
         node.expect(id="a", type="state", previous="connected")
         restarted = LiveApp(port=app.port).start()
         try:
-            again = node.expect(id="a", type="state", current="connected", timeout=30)
+            again = node.expect(id="a", type="state", current="connected")
             assert again["socket_id"] != first["socket_id"]
             # pusher-js subscribes again by itself; events flow.
-            node.expect(id="a", event="pusher:subscription_succeeded", channel="news", timeout=15)
+            node.expect(id="a", event="pusher:subscription_succeeded", channel="news")
             api(restarted).trigger("news", "back", {"ok": 1})
             assert node.expect(id="a", event="back")["data"] == {"ok": 1}
         finally:
@@ -203,12 +204,12 @@ def test_reconnect_after_a_server_restart(node, people):
 def test_one_port_serves_pages_the_websocket_and_health(live):
     url = f"ws://127.0.0.1:{live.port}/app/{settings.PUSHER_APP['key']}?protocol=7"
     with connect_websocket(url) as ws:
-        assert json.loads(ws.recv(timeout=5))["event"] == "pusher:connection_established"
+        assert json.loads(ws.recv(timeout=TIMEOUT))["event"] == "pusher:connection_established"
         health = httpx.get(f"{live.url}/health").json()
         assert health["realtime"]["running"] is True
         assert health["realtime"]["connections"] == 1
     assert httpx.get(f"{live.url}/login/").status_code == 200
     # No other WebSocket endpoint: the upgrade is refused.
     with pytest.raises(InvalidStatus) as refused:
-        connect_websocket(f"ws://127.0.0.1:{live.port}/elsewhere", open_timeout=5)
+        connect_websocket(f"ws://127.0.0.1:{live.port}/elsewhere", open_timeout=TIMEOUT)
     assert refused.value.response.status_code == 403

@@ -18,6 +18,10 @@ from tests.realtime.support import LiveApp, wait_until
 pytestmark = pytest.mark.e2e
 
 ROW = "tr[data-testid=resource-row][data-resource-id='{}']"
+# How long before its end the test's first session starts to be watched.
+LEAD = timedelta(seconds=20)
+# The page frees the machine at the end, then the expiry job makes it official: generous.
+WAIT_FOR_END_MS = 90_000
 
 
 @pytest.fixture
@@ -43,7 +47,10 @@ def cell(page, resource, testid):
 def test_the_board_counts_down_and_frees_the_machine_live(page, live, cafe):
     org, operator, (pc1, pc2) = cafe
     open_home(page, live, operator)
+    # The page keeps the server's clock as of the render: it may lag by its load time.
+    loading = now()
     page.goto(f"{live.url}/o/acme/resources/")
+    load_time = now() - loading
     page.wait_for_function(
         "() => document.querySelector('[data-testid=realtime-status]').dataset.state === 'connected'"
     )
@@ -51,12 +58,13 @@ def test_the_board_counts_down_and_frees_the_machine_live(page, live, cafe):
     assert cell(page, pc1, "resource-status").inner_text() == "Available"
     assert cell(page, pc1, "resource-end").inner_text() == "-"
 
-    # A one-minute session that began 55 s ago: it ends 5 s from now.
+    # A one-minute session that began 40 s ago: it ends 20 s from now, long enough for the
+    # page to show it running however busy the machine is.
     session = services.session_start(
         organization=org,
         resource=pc1,
         minutes=1,
-        starts_at=now() - timedelta(seconds=55),
+        starts_at=now() - timedelta(minutes=1) + LEAD,
         acting_user=operator,
     )
     status = cell(page, pc1, "resource-status")
@@ -69,34 +77,29 @@ def test_the_board_counts_down_and_frees_the_machine_live(page, live, cafe):
     assert not actions.locator("form[data-action=start]").is_visible()
     remaining = f'document.querySelector("{ROW.format(pc1.pk)} [data-testid=resource-remaining]")'
     first = cell(page, pc1, "resource-remaining").inner_text()
-    assert first.startswith("0:0"), first
-    page.wait_for_function(
-        f"(first) => {remaining}.textContent !== first", arg=first, timeout=3_000
-    )
+    assert timedelta(0) < left_of(first) <= LEAD + load_time + timedelta(seconds=1), first
+    page.wait_for_function(f"(first) => {remaining}.textContent !== first", arg=first)
     second = cell(page, pc1, "resource-remaining").inner_text()
-    assert second.startswith("0:0") and second < first, (first, second)
+    assert second == "-" or left_of(second) < left_of(first), (first, second)
     assert cell(page, pc1, "resource-end").inner_text() != "-"
 
     # The end passes: free on the page, and `-` once the expiry job has made it official.
     page.wait_for_function(
         f'() => document.querySelector("{ROW.format(pc1.pk)} [data-testid=resource-status]")'
         ".dataset.status === 'available'",
-        timeout=10_000,
+        timeout=WAIT_FOR_END_MS,
     )
-    freed_at = now()
-    assert freed_at - session.ends_at < timedelta(seconds=1.5)
     page.wait_for_function(
         f'() => document.querySelector("{ROW.format(pc1.pk)} [data-testid=resource-end]")'
         ".textContent === '-'",
-        timeout=5_000,
+        timeout=WAIT_FOR_END_MS,
     )
     assert status.inner_text() == "Available"
     assert page.evaluate("window.notReloaded") is True
-    wait_until(lambda: Booking.objects.get(pk=session.pk).status == "completed", timeout=5)
-    completed_seen_at = now()
-    assert completed_seen_at - session.ends_at < timedelta(seconds=2)
+    wait_until(lambda: Booking.objects.get(pk=session.pk).status == "completed")
 
     # The operator starts a session on PC02 with the button; the board shows it running.
+    clicked = now()
     cell(page, pc2, "resource-actions").locator("form[data-action=start] input").fill("30")
     cell(page, pc2, "resource-actions").locator("form[data-action=start] button").click()
     page.wait_for_function(
@@ -104,8 +107,18 @@ def test_the_board_counts_down_and_frees_the_machine_live(page, live, cafe):
         ".dataset.status === 'active'"
     )
     left = cell(page, pc2, "resource-remaining").inner_text()
-    minutes, seconds = (int(part) for part in left.split(":"))
-    # Thirty minutes, give or take the page's estimate of the server's clock.
-    assert 29 * 60 + 50 <= minutes * 60 + seconds <= 30 * 60 + 2, left
-    assert Booking.objects.filter(resource=pc2, status="active").count() == 1
+    read = now()
+    started = Booking.objects.get(resource=pc2, status="active")
+    assert started.ends_at - started.starts_at == timedelta(minutes=30)
+    # The time left when it was read, by the page's clock, rounded up to the second.
+    latest = started.ends_at - clicked + load_time + timedelta(seconds=1)
+    assert started.ends_at - read - timedelta(seconds=1) <= left_of(left) <= latest, left
     assert page.evaluate("window.notReloaded") is True
+
+
+def left_of(text: str) -> timedelta:
+    """The board's `m:ss` (or `h:mm:ss`) countdown as a duration."""
+    seconds = 0
+    for part in text.split(":"):
+        seconds = seconds * 60 + int(part)
+    return timedelta(seconds=seconds)

@@ -20,6 +20,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from tests.support.wait import TIMEOUT, wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 
@@ -30,17 +32,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until(predicate, timeout: float = 10.0, interval: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
-
-
-def run(coro, timeout: float = 30.0):
+def run(coro, timeout: float = 120.0):
     """Run an async test scenario to completion from a plain test function.
 
     In a thread of its own: Playwright's sync API (the browser tests) keeps an event loop
@@ -253,7 +245,7 @@ class NodeClients:
         self.process.stdin.write(json.dumps({"cmd": cmd, **fields}) + "\n")
         self.process.stdin.flush()
 
-    def expect(self, timeout: float = 10.0, **fields) -> dict:
+    def expect(self, timeout: float = TIMEOUT, **fields) -> dict:
         """The first record not yet returned whose fields include `fields`."""
         deadline = time.monotonic() + timeout
         with self._lock:

@@ -16,7 +16,8 @@ import websockets
 from switchboard.realtime.server.app import RealtimeServer
 from switchboard.realtime.server.broker import InMemoryBroker
 from switchboard.realtime.server.config import RealtimeConfig
-from tests.realtime.support import free_port, wait_until
+from tests.realtime.support import free_port
+from tests.support.wait import TIMEOUT, wait_until
 
 # The credentials of PUSHER_PROTOCOL.md §16, so that its vectors apply as they are.
 KEY = "278d425bdf160c739803"
@@ -85,7 +86,7 @@ class ThreadServer:
             return result
 
         future = asyncio.run_coroutine_threadsafe(invoke(), self.realtime.loop)
-        return future.result(timeout=10)
+        return future.result(timeout=TIMEOUT)
 
     def api(self) -> pusher.Pusher:
         return api_client(self.config, self.port)
@@ -135,10 +136,12 @@ class WsClient:
     async def send_raw(self, raw) -> None:
         await self.ws.send(raw)
 
-    async def next(self, timeout: float = 5.0) -> dict:
+    async def next(self, timeout: float = TIMEOUT) -> dict:
         return json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
 
-    async def expect(self, event: str, channel: str | None = None, timeout: float = 5.0) -> dict:
+    async def expect(
+        self, event: str, channel: str | None = None, timeout: float = TIMEOUT
+    ) -> dict:
         """The next frame, which must be `event` (on `channel`)."""
         frame = await self.next(timeout)
         assert frame["event"] == event, frame
@@ -155,7 +158,7 @@ class WsClient:
         await self.send("pusher:subscribe", {"channel": channel, **data})
         return await self.expect("pusher_internal:subscription_succeeded", channel)
 
-    async def closed_with(self, timeout: float = 5.0) -> int:
+    async def closed_with(self, timeout: float = TIMEOUT) -> int:
         """Read until the server closes; the close code."""
         with contextlib.suppress(websockets.ConnectionClosed):
             while True:

@@ -8,6 +8,7 @@ import threading
 from switchboard.realtime.server.broker import InMemoryBroker, Message, RedisBroker, get_broker
 from tests.realtime.server.support import ThreadServer, WsClient
 from tests.realtime.support import run, wait_until
+from tests.support.wait import wait_until_async
 
 
 def messages(prefix: str, count: int) -> list[Message]:
@@ -109,11 +110,10 @@ def test_redis_broker_async_publish_and_control_notes(redis_url):
         await broker.start()
         await broker.publish(messages("x", 3))
         await broker.publish_control({"kind": "terminate", "user_id": "5"})
-        for _ in range(100):
-            if len(seen) == 3 and notes:
-                break
-            await asyncio.sleep(0.02)
-        await broker.stop()
+        try:
+            await wait_until_async(lambda: len(seen) == 3 and notes)
+        finally:
+            await broker.stop()
 
     run(scenario())
     assert [m.event for m in seen] == ["x-0", "x-1", "x-2"]

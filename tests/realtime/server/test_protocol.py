@@ -19,6 +19,7 @@ from tests.realtime.server.support import (
     signer,
 )
 from tests.realtime.support import run
+from tests.support.wait import wait_until_async
 
 
 def test_handshake_gives_a_socket_id_and_an_activity_timeout(server):
@@ -95,7 +96,7 @@ def test_public_subscribe_and_events_from_the_api(server):
         frame = await client.expect("headline", "news")
         assert json.loads(frame["data"]) == {"n": 1}
         await client.send("pusher:unsubscribe", {"channel": "news"})
-        await asyncio.sleep(0.1)
+        await wait_until_async(lambda: server.realtime.stats()["channels"] == 0)
         await asyncio.to_thread(api.trigger, "news", "headline", {"n": 2})
         await client.nothing()
 
@@ -323,15 +324,16 @@ def test_cache_channels_replay_the_last_event_or_say_miss(server):
 
 
 def test_silent_clients_are_probed_then_closed_with_4201():
-    with ThreadServer(make_config(activity_timeout=1, pong_timeout=1)) as server:
+    # The pong may take a while to arrive on a busy machine; it must not be taken for silence.
+    with ThreadServer(make_config(activity_timeout=1, pong_timeout=5)) as server:
 
         async def scenario():
             client = await WsClient.open(server.ws_url)
-            await client.expect("pusher:ping", timeout=3)
+            await client.expect("pusher:ping")
             # Answering keeps it open; staying silent after the next probe closes it.
             await client.send("pusher:pong")
-            await client.expect("pusher:ping", timeout=3)
-            error = await client.expect("pusher:error", timeout=3)
+            await client.expect("pusher:ping")
+            error = await client.expect("pusher:error")
             assert error["data"]["code"] == 4201
             assert await client.closed_with() == 4201
 
@@ -396,4 +398,4 @@ def test_a_client_that_stops_reading_is_dropped_without_holding_up_others():
             stalled.ws.transport.abort()
             return dropped
 
-        assert run(scenario(), timeout=60) is True
+        assert run(scenario(), timeout=240) is True

@@ -1,0 +1,1 @@
+"""Pickups, driver locations, ETA, nearest and batch driver assignment."""

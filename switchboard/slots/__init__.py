@@ -1,0 +1,1 @@
+"""Slot generation, rolling-window maintenance and slot health."""
