@@ -6,10 +6,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from switchboard.accounts import services
-from switchboard.accounts.models import ALL_ROLES, MANAGER_ROLES, Membership, Organization, Role
+from switchboard.accounts.filters import MemberFilter
+from switchboard.accounts.models import MANAGER_ROLES, Membership, Organization, Role
 from switchboard.accounts.scoping import OrgScopedMixin
 from switchboard.accounts.selectors import membership_for, memberships_list, organizations_for_user
-from switchboard.common.errors import InvalidInput
+from switchboard.common.filters import list_filters
 
 
 class UserSummarySerializer(serializers.Serializer):
@@ -157,16 +158,17 @@ class MemberViewSet(
     serializer_class = MembershipSerializer
     queryset = Membership.objects.none()
     read_roles = MANAGER_ROLES
-    filter_params = ("role", "search")
+    filterset_class = MemberFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Membership.objects.none()
-        params = self.request.query_params
-        role = params.get("role")
-        if role and role not in ALL_ROLES:
-            raise InvalidInput({"role": f"'{role}' is not a role."})
-        return memberships_list(self.organization, role=role, search=params.get("search", ""))
+        if self.action != "list":
+            return memberships_list(self.organization)
+        filters = list_filters(self)
+        return memberships_list(
+            self.organization, role=filters.get("role"), search=filters.get("search", "")
+        )
 
     @extend_schema(request=MemberInviteSerializer, responses={201: MemberInvitedSerializer})
     def create(self, request, org_slug):

@@ -1,12 +1,13 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 
 from switchboard.accounts.scoping import OrgScopedMixin
 from switchboard.catalog import services
+from switchboard.catalog.filters import ResourceFilter, ServiceFilter
 from switchboard.catalog.models import Resource, Service, Workflow
 from switchboard.catalog.selectors import resources_list, services_list
 from switchboard.common.api import ServiceBackedWrites, service_backed_schema
 from switchboard.common.errors import InvalidInput
+from switchboard.common.filters import list_filters
 from switchboard.staff.selectors import staff_list
 
 
@@ -54,8 +55,8 @@ class ResourceWriteSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(required=False)
 
 
-def _include_inactive(request) -> bool | None:
-    return None if request.query_params.get("include_inactive") == "true" else True
+def _is_active(filters: dict) -> bool | None:
+    return None if filters.get("include_inactive") else True
 
 
 @service_backed_schema(ServiceWriteSerializer, ServiceSerializer)
@@ -71,29 +72,20 @@ class ServiceViewSet(
     serializer_class = ServiceSerializer
     write_serializer = ServiceWriteSerializer
     queryset = Service.objects.none()
+    filterset_class = ServiceFilter
     subject = "service"
     create_service = staticmethod(services.service_create)
     update_service = staticmethod(services.service_update)
     deactivate_service = staticmethod(services.service_deactivate)
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("workflow", str, enum=Workflow.values),
-            OpenApiParameter("include_inactive", bool),
-        ]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Service.objects.none()
         if self.action != "list":
             return services_list(self.organization, is_active=None)
+        filters = list_filters(self)
         return services_list(
-            self.organization,
-            workflow=self.request.query_params.get("workflow"),
-            is_active=_include_inactive(self.request),
+            self.organization, workflow=filters.get("workflow"), is_active=_is_active(filters)
         )
 
     def prepare(self, values):
@@ -119,24 +111,18 @@ class ResourceViewSet(
     serializer_class = ResourceSerializer
     write_serializer = ResourceWriteSerializer
     queryset = Resource.objects.none()
+    filterset_class = ResourceFilter
     subject = "resource"
     create_service = staticmethod(services.resource_create)
     update_service = staticmethod(services.resource_update)
     deactivate_service = staticmethod(services.resource_deactivate)
-
-    @extend_schema(
-        parameters=[OpenApiParameter("kind", str), OpenApiParameter("include_inactive", bool)]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Resource.objects.none()
         if self.action != "list":
             return resources_list(self.organization, is_active=None)
+        filters = list_filters(self)
         return resources_list(
-            self.organization,
-            kind=self.request.query_params.get("kind"),
-            is_active=_include_inactive(self.request),
+            self.organization, kind=filters.get("kind"), is_active=_is_active(filters)
         )

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -7,7 +7,9 @@ from switchboard.accounts.models import INTERNAL_ROLES, User
 from switchboard.accounts.scoping import OrgScopedMixin
 from switchboard.common.api import ServiceBackedWrites, service_backed_schema
 from switchboard.common.errors import Forbidden, InvalidInput
+from switchboard.common.filters import list_filters
 from switchboard.staff import services
+from switchboard.staff.filters import DepartmentFilter, StaffFilter, is_active_value
 from switchboard.staff.models import Department, StaffMember
 from switchboard.staff.selectors import departments_list, staff_list
 
@@ -104,6 +106,7 @@ class DepartmentViewSet(
     serializer_class = DepartmentSerializer
     write_serializer = DepartmentWriteSerializer
     queryset = Department.objects.none()
+    filterset_class = DepartmentFilter
     subject = "department"
     create_service = staticmethod(services.department_create)
     update_service = staticmethod(services.department_update)
@@ -112,10 +115,10 @@ class DepartmentViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Department.objects.none()
-        listing_all = self.request.query_params.get("include_inactive") == "true"
-        return departments_list(
-            self.organization, include_inactive=self.action != "list" or listing_all
-        )
+        if self.action != "list":
+            return departments_list(self.organization, include_inactive=True)
+        listing_all = list_filters(self).get("include_inactive", False)
+        return departments_list(self.organization, include_inactive=listing_all)
 
 
 class StaffViewSet(
@@ -125,34 +128,21 @@ class StaffViewSet(
 
     serializer_class = StaffSerializer
     queryset = StaffMember.objects.none()
+    filterset_class = StaffFilter
     action_roles = {"pin": INTERNAL_ROLES}
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("department", str, description="department slug"),
-            OpenApiParameter("skill", str, description="skill slug"),
-            OpenApiParameter("is_active", bool, description="default true"),
-            OpenApiParameter("search", str, description="name or username contains"),
-        ]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return StaffMember.objects.none()
         if self.action != "list":
             return staff_list(self.organization, is_active=None)
-        params = self.request.query_params
-        is_active = {"true": True, "false": False, "all": None}.get(
-            params.get("is_active", "true").lower()
-        )
+        filters = list_filters(self)
         return staff_list(
             self.organization,
-            department=params.get("department"),
-            skill=params.get("skill"),
-            is_active=is_active,
-            search=params.get("search", ""),
+            department=filters.get("department"),
+            skill=filters.get("skill"),
+            is_active=is_active_value(filters),
+            search=filters.get("search", ""),
         )
 
     def _department(self, values):

@@ -1,8 +1,6 @@
 """Bookings under `/api/orgs/{slug}/bookings/`. Views translate HTTP; services decide."""
 
-from datetime import date
-
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -18,11 +16,12 @@ from switchboard.bookings.api.serializers import (
     TransitionCreateSerializer,
     TransitionSerializer,
 )
+from switchboard.bookings.filters import BookingFilter
 from switchboard.bookings.models import Booking
 from switchboard.bookings.selectors import bookings_list, transitions_of, unassigned_bookings
-from switchboard.bookings.workflows import Status
 from switchboard.catalog.selectors import resource_get, service_get
-from switchboard.common.errors import InvalidInput, NotFound
+from switchboard.common.errors import NotFound
+from switchboard.common.filters import list_filters
 from switchboard.staff.models import StaffMember
 from switchboard.staff.selectors import staff_for_user
 
@@ -59,47 +58,6 @@ def _parent_in(organization, pk):
     return parent
 
 
-def _date(params, name):
-    value = params.get(name)
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidInput({name: "Use a date like 2026-03-01."}) from exc
-
-
-def _filters(params) -> dict:
-    status_value = params.get("status") or None
-    if status_value and status_value not in Status.values:
-        raise InvalidInput({"status": f"'{status_value}' is not a status."})
-    assignee = params.get("assignee") or None
-    if assignee and assignee != "none" and not assignee.isdigit():
-        raise InvalidInput({"assignee": "Give a staff id, or 'none' for unassigned."})
-    active = {"true": True, "false": False}.get(params.get("active", "").lower())
-    service = params.get("service")
-    if service and not service.isdigit():
-        raise InvalidInput({"service": "Give a service id."})
-    return {
-        "status": status_value,
-        "assignee": assignee,
-        "date_from": _date(params, "date_from"),
-        "date_to": _date(params, "date_to"),
-        "active": active,
-        "service": int(service) if service else None,
-    }
-
-
-LIST_PARAMETERS = [
-    OpenApiParameter("status", str, enum=Status.values),
-    OpenApiParameter("assignee", str, description="a staff id, or `none` for unassigned"),
-    OpenApiParameter("date_from", date, description="starts on or after this date (UTC)"),
-    OpenApiParameter("date_to", date, description="starts on or before this date (UTC)"),
-    OpenApiParameter("active", bool, description="in an active state of its workflow"),
-    OpenApiParameter("service", int),
-]
-
-
 class BookingViewSet(
     OrgScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -109,6 +67,7 @@ class BookingViewSet(
 
     serializer_class = BookingSerializer
     queryset = Booking.objects.none()
+    filterset_class = BookingFilter
     # Customers reach only these three actions (their own bookings); the rest is internal.
     action_roles = {
         "list": ALL_ROLES,
@@ -135,7 +94,7 @@ class BookingViewSet(
         scope = None if getattr(self, "swagger_fake_view", False) else self._scope()
         if scope is None:
             return Booking.objects.none()
-        filters = _filters(self.request.query_params) if self.action == "list" else {}
+        filters = list_filters(self) if self.action == "list" else {}
         return bookings_list(self.organization, **filters, **scope)
 
     def get_serializer_class(self):
@@ -148,10 +107,6 @@ class BookingViewSet(
     def _answer(self, booking, code=status.HTTP_200_OK):
         fresh = bookings_list(self.organization).get(pk=booking.pk)
         return Response(self.get_serializer_class()(fresh).data, status=code)
-
-    @extend_schema(parameters=LIST_PARAMETERS)
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=BookingCreateSerializer, responses={201: BookingSerializer})
     def create(self, request, org_slug):

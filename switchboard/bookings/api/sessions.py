@@ -4,14 +4,15 @@ Views translate HTTP; the services decide. Reading is for internal roles, every 
 owners and operators.
 """
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from switchboard.accounts.models import MANAGER_ROLES
 from switchboard.accounts.scoping import OrgScopedMixin
 from switchboard.bookings import services
+from switchboard.bookings.filters import BoardFilter, SessionFilter
 from switchboard.bookings.models import Booking
 from switchboard.bookings.sessions_selectors import (
     remaining_seconds,
@@ -24,6 +25,7 @@ from switchboard.catalog.models import Resource
 from switchboard.catalog.selectors import resource_get, service_get
 from switchboard.common.api import Pagination
 from switchboard.common.clock import now
+from switchboard.common.filters import list_filters
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -121,16 +123,18 @@ class _SessionView(OrgScopedMixin, APIView):
         return Response(SessionSerializer(fresh, context={"at": now()}).data, status=code)
 
 
-class SessionsView(_SessionView):
+class SessionsView(_SessionView, generics.GenericAPIView):
+    filterset_class = SessionFilter
+    pagination_class = Pagination
+
     @extend_schema(responses=SessionSerializer(many=True), operation_id="sessions_list")
     def get(self, request, org_slug):
         """Sessions, newest first; `?open=true` for those not completed yet."""
-        open_only = request.query_params.get("open", "").lower() == "true"
+        open_only = list_filters(self).get("open", False)
         rows = sessions_list(self.organization, open_only=open_only)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(rows, request, view=self)
+        page = self.paginate_queryset(rows)
         data = SessionSerializer(page, many=True, context={"at": now()}).data
-        return paginator.get_paginated_response(data)
+        return self.get_paginated_response(data)
 
     @extend_schema(
         request=SessionStartSerializer,
@@ -199,15 +203,25 @@ class SessionCancelView(_SessionView):
         return self.answer(booking)
 
 
+class ResourceBoardSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    resources = BoardRowSerializer(many=True)
+
+
 class ResourceBoardView(OrgScopedMixin, APIView):
     queryset = Resource.objects.none()
+    filterset_class = BoardFilter
 
-    @extend_schema(responses=BoardRowSerializer(many=True), operation_id="resource_board")
+    @extend_schema(
+        responses=ResourceBoardSerializer,
+        parameters=[OpenApiParameter("kind", str, description="resource kind")],
+        operation_id="resource_board",
+    )
     def get(self, request, org_slug):
         """Every resource with its status derived now: `available`, `active` (with its
         session's end and the seconds left) or `maintenance`."""
         at = now()
-        kind = request.query_params.get("kind") or None
+        kind = list_filters(self).get("kind")
         rows = resource_board(self.organization, at=at, kind=kind)
         return Response(
             {
