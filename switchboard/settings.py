@@ -32,6 +32,11 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
 def stored_secret(filename, make):
     """A development secret generated on first use and kept under var/."""
     path = VAR_DIR / filename
@@ -178,8 +183,18 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "switchboard.common.api.exception_handler",
+    # JSON bodies are checked for size and nesting before they are parsed.
+    "DEFAULT_PARSER_CLASSES": [
+        "switchboard.common.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# A JSON body larger than this is refused with 413; one nested deeper, with 400.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Switchboard API",
@@ -215,11 +230,6 @@ def pusher_credentials():
 PUSHER_APP = pusher_credentials()
 if not DEBUG and not os.environ.get("PUSHER_APP_SECRET"):
     raise ImproperlyConfigured("PUSHER_APP_ID/KEY/SECRET must be set when DEBUG is off")
-
-
-def env_int(name, default):
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
 
 
 # The real-time server's limits and hooks (docs/realtime.md describes each).

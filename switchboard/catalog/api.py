@@ -5,7 +5,12 @@ from switchboard.catalog import services
 from switchboard.catalog.filters import ResourceFilter, ServiceFilter
 from switchboard.catalog.models import Resource, Service, Workflow
 from switchboard.catalog.selectors import resources_list, services_list
-from switchboard.common.api import ServiceBackedWrites, service_backed_schema
+from switchboard.common.api import (
+    ServiceBackedWrites,
+    count_field,
+    id_field,
+    service_backed_schema,
+)
 from switchboard.common.errors import InvalidInput
 from switchboard.common.filters import list_filters
 from switchboard.staff.selectors import staff_list
@@ -34,11 +39,11 @@ class ServiceWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     workflow = serializers.ChoiceField(choices=Workflow.choices, default=Workflow.STANDARD)
     # Plain integers so that a negative duration reaches the service's own message.
-    duration_minutes = serializers.IntegerField(default=60)
-    buffer_minutes = serializers.IntegerField(default=0)
+    duration_minutes = count_field(default=60)
+    buffer_minutes = count_field(default=0)
     price = serializers.DecimalField(max_digits=10, decimal_places=2, default=0)
     skill = serializers.CharField(max_length=60, allow_null=True, required=False)
-    providers = serializers.ListField(child=serializers.IntegerField(), required=False)
+    providers = serializers.ListField(child=id_field(), required=False)
     is_active = serializers.BooleanField(required=False)
 
 

@@ -1,17 +1,50 @@
-"""API plumbing shared by every app: pagination, error mapping, organisation scoping."""
+"""API plumbing shared by every app: pagination, error mapping, the ranges every input
+number and time must keep, service-backed writes."""
 
 import logging
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, OperationalError
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import pagination, status
+from rest_framework import pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from switchboard.common import clock
 from switchboard.common.errors import DomainError
 
 logger = logging.getLogger(__name__)
+
+MAX_ID = 2**63 - 1  # a 64-bit primary key
+MAX_COUNT = 2**31 - 1  # a 32-bit integer column
+# How far from now an input time may lie: far enough for any real booking, near enough
+# that adding a duration to it can never overflow `datetime`.
+TIME_REACH = timedelta(days=5 * 366)
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    """An id in a request body: 1 to 2^63-1, so the database never sees an overflow."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def count_field(*, min_value=-MAX_COUNT, **kwargs) -> serializers.IntegerField:
+    """A count (minutes, capacity...) that fits a 32-bit column. Negative values pass by
+    default so that the service can give its own message."""
+    return serializers.IntegerField(min_value=min_value, max_value=MAX_COUNT, **kwargs)
+
+
+def within_reach(value):
+    """An input time at most TIME_REACH from now (bookings and sessions alike)."""
+    at = clock.now()
+    if not at - TIME_REACH <= value <= at + TIME_REACH:
+        raise serializers.ValidationError(
+            f"Give a time within {TIME_REACH.days // 366} years of now."
+        )
+
+
+def time_field(**kwargs) -> serializers.DateTimeField:
+    return serializers.DateTimeField(validators=[within_reach], **kwargs)
 
 
 class Pagination(pagination.PageNumberPagination):

@@ -5,7 +5,7 @@ from rest_framework.response import Response
 
 from switchboard.accounts.models import INTERNAL_ROLES, User
 from switchboard.accounts.scoping import OrgScopedMixin
-from switchboard.common.api import ServiceBackedWrites, service_backed_schema
+from switchboard.common.api import ServiceBackedWrites, id_field, service_backed_schema
 from switchboard.common.errors import Forbidden, InvalidInput
 from switchboard.common.filters import list_filters
 from switchboard.staff import services
@@ -71,7 +71,7 @@ class StaffUpdateSerializer(serializers.Serializer):
 
 
 class StaffCreateSerializer(StaffUpdateSerializer):
-    user_id = serializers.IntegerField(required=False)
+    user_id = id_field(required=False)
     username = serializers.RegexField(r"^[\w.@+-]{1,150}$", required=False)
     email = serializers.EmailField(required=False, allow_blank=True)
     password = serializers.CharField(required=False, write_only=True, min_length=8)

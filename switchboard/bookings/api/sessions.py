@@ -23,7 +23,7 @@ from switchboard.bookings.sessions_selectors import (
 )
 from switchboard.catalog.models import Resource
 from switchboard.catalog.selectors import resource_get, service_get
-from switchboard.common.api import Pagination
+from switchboard.common.api import Pagination, count_field, id_field, time_field
 from switchboard.common.clock import now
 from switchboard.common.filters import list_filters
 
@@ -84,16 +84,16 @@ class BoardRowSerializer(serializers.Serializer):
 
 
 class SessionStartSerializer(serializers.Serializer):
-    resource = serializers.IntegerField()
-    minutes = serializers.IntegerField()
-    service = serializers.IntegerField(required=False)
-    starts_at = serializers.DateTimeField(required=False)
+    resource = id_field()
+    minutes = count_field()
+    service = id_field(required=False)
+    starts_at = time_field(required=False)
     customer_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     customer_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
 
 
 class MinutesSerializer(serializers.Serializer):
-    minutes = serializers.IntegerField()
+    minutes = count_field()
 
 
 class NoteSerializer(serializers.Serializer):
