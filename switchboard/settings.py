@@ -13,6 +13,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from switchboard.common.proxies import trusted_proxies
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SWITCHBOARD_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -154,6 +156,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The lock-out keys on the address uvicorn resolved, trusting forwarded headers only from
+# TRUSTED_PROXIES (docs/operations.md); a header alone never changes who is locked out.
+TRUSTED_PROXIES = trusted_proxies()
+AXES_CLIENT_IP_CALLABLE = "switchboard.common.proxies.client_ip"
+AXES_IPWARE_PROXY_TRUSTED_IPS = TRUSTED_PROXIES
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

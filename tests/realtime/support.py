@@ -24,6 +24,7 @@ import websockets
 from django.conf import settings
 from django.db import connection
 
+from switchboard.common.proxies import trusted_proxies, uvicorn_proxy_args
 from switchboard.realtime.broker import InMemoryBroker
 from switchboard.realtime.config import RealtimeConfig
 from switchboard.realtime.server import RealtimeServer
@@ -114,6 +115,7 @@ class ThreadServer:
             interface="asgi3",
             log_level="warning",
             ws_per_message_deflate=False,
+            proxy_headers=False,  # as `make run` without TRUSTED_PROXIES
         )
         self._uvicorn = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._uvicorn.run, daemon=True)
@@ -357,6 +359,7 @@ class LiveApp:
             "--no-access-log",
             "--log-level",
             "warning",
+            *uvicorn_proxy_args(trusted_proxies(self.environment())),
         ]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
