@@ -217,6 +217,10 @@ SPECTACULAR_SETTINGS = {
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
+# `GET /health` shows its details (scheduler leader, job errors, real-time figures) to a
+# superuser or to `Authorization: Bearer <HEALTH_TOKEN>`; empty means superusers only.
+HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "")
+
 
 def pusher_credentials():
     generated = stored_secret(

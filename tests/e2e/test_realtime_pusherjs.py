@@ -17,6 +17,7 @@ from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.realtime.support import LiveApp, NodeClients, api_client, make_config
 
 pytestmark = pytest.mark.e2e
+HEALTH_TOKEN = "operations-token-for-tests"
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def people(transactional_db):
 
 @pytest.fixture
 def live(people):
-    app = LiveApp().start()
+    app = LiveApp(env={"HEALTH_TOKEN": HEALTH_TOKEN}).start()
     yield app
     app.cleanup()
 
@@ -203,7 +204,8 @@ def test_one_port_serves_pages_the_websocket_and_health(live):
     url = f"ws://127.0.0.1:{live.port}/app/{settings.PUSHER_APP['key']}?protocol=7"
     with connect_websocket(url) as ws:
         assert json.loads(ws.recv(timeout=5))["event"] == "pusher:connection_established"
-        health = httpx.get(f"{live.url}/health").json()
+        operator = {"Authorization": f"Bearer {HEALTH_TOKEN}"}
+        health = httpx.get(f"{live.url}/health", headers=operator).json()
         assert health["realtime"]["running"] is True
         assert health["realtime"]["connections"] == 1
     assert httpx.get(f"{live.url}/login/").status_code == 200
