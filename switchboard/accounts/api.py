@@ -18,7 +18,7 @@ class UserSummarySerializer(serializers.Serializer):
     username = serializers.CharField()
     first_name = serializers.CharField()
     last_name = serializers.CharField()
-    email = serializers.EmailField()
+    email = serializers.CharField(help_text="may be empty")
 
 
 class OrganizationSerializer(serializers.ModelSerializer):

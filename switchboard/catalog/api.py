@@ -17,7 +17,7 @@ from switchboard.staff.selectors import staff_list
 
 
 class ServiceSerializer(serializers.ModelSerializer):
-    skill = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    skill = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     providers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:

@@ -162,7 +162,7 @@ class BookingViewSet(
         responses=BookingSerializer,
         operation_id="booking_transition",
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def transitions(self, request, org_slug, pk):
         """GET: the audit trail. POST: move the booking to `status` (409 if not allowed)."""
         booking = self.get_object()
