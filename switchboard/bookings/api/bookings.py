@@ -162,7 +162,7 @@ class BookingViewSet(
         responses=BookingSerializer,
         operation_id="booking_transition",
     )
-    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def transitions(self, request, org_slug, pk):
         """GET: the audit trail. POST: move the booking to `status` (409 if not allowed)."""
         booking = self.get_object()
@@ -185,7 +185,7 @@ class BookingViewSet(
         return self._answer(booking)
 
     @extend_schema(responses=BookingSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], filter_backends=[])
     def unassigned(self, request, org_slug):
         """Active bookings that nobody is assigned to."""
         page = self.paginate_queryset(unassigned_bookings(self.organization))
