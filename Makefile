@@ -13,8 +13,10 @@ run: deps
 	@echo ""
 	@echo "Switchboard is starting at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/, admin: http://$(HOST):$(PORT)/admin/)"
 	@echo "Log in with any login above and the demo password. Stop with Ctrl-C."
+	@# Forwarded headers count only from TRUSTED_PROXIES (none by default): docs/operations.md
 	$(BIN)/uvicorn switchboard.asgi:application --host $(HOST) --port $(PORT) --no-access-log \
-		--ws-max-size 65536 --ws-per-message-deflate false
+		--ws-max-size 65536 --ws-per-message-deflate false \
+		$$($(BIN)/python -m switchboard.common.proxies)
 
 test: deps
 	bash scripts/test.sh

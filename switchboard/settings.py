@@ -13,6 +13,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from switchboard.common.proxies import trusted_proxies
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SWITCHBOARD_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -30,6 +32,11 @@ def env_list(name, default):
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
 
 
 def stored_secret(filename, make):
@@ -62,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -149,6 +157,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The lock-out keys on the address uvicorn resolved, trusting forwarded headers only from
+# TRUSTED_PROXIES (docs/operations.md); a header alone never changes who is locked out.
+TRUSTED_PROXIES = trusted_proxies()
+AXES_CLIENT_IP_CALLABLE = "switchboard.common.proxies.client_ip"
+AXES_IPWARE_PROXY_TRUSTED_IPS = TRUSTED_PROXIES
 
 # Who may create organisations: "superusers" (the default) or "any_user" (any logged-in user).
 ORGANIZATION_CREATORS = os.environ.get("ORGANIZATION_CREATORS", "superusers")
@@ -180,11 +193,23 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "switchboard.common.api.Pagination",
+    # Each list's FilterSet validates its query parameters and documents them.
+    "DEFAULT_FILTER_BACKENDS": ["switchboard.common.filters.ListFilterBackend"],
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "switchboard.common.api.exception_handler",
+    # JSON bodies are checked for size and nesting before they are parsed.
+    "DEFAULT_PARSER_CLASSES": [
+        "switchboard.common.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# A JSON body larger than this is refused with 413; one nested deeper, with 400.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Switchboard API",
@@ -196,9 +221,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "switchboard.common.api.document_error_answers",
+    ],
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+# `GET /health` shows its details (scheduler leader, job errors, real-time figures) to a
+# superuser or to `Authorization: Bearer <HEALTH_TOKEN>`; empty means superusers only.
+HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "")
 
 
 def pusher_credentials():
@@ -220,11 +253,6 @@ def pusher_credentials():
 PUSHER_APP = pusher_credentials()
 if not DEBUG and not os.environ.get("PUSHER_APP_SECRET"):
     raise ImproperlyConfigured("PUSHER_APP_ID/KEY/SECRET must be set when DEBUG is off")
-
-
-def env_int(name, default):
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
 
 
 # The real-time server's limits and hooks (docs/realtime.md describes each).

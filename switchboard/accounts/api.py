@@ -7,10 +7,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from switchboard.accounts import invitations, permissions, services
+from switchboard.accounts.filters import MemberFilter
 from switchboard.accounts.models import Membership, MembershipInvitation, Organization, Role
 from switchboard.accounts.scoping import OrgScopedMixin
 from switchboard.accounts.selectors import membership_for, memberships_list, organizations_for_user
-from switchboard.common.errors import InvalidInput
+from switchboard.common.filters import list_filters
 
 
 class UserSummarySerializer(serializers.Serializer):
@@ -18,7 +19,7 @@ class UserSummarySerializer(serializers.Serializer):
     username = serializers.CharField()
     first_name = serializers.CharField()
     last_name = serializers.CharField()
-    email = serializers.EmailField()
+    email = serializers.CharField(help_text="may be empty")
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -185,16 +186,17 @@ class MemberViewSet(
     serializer_class = MembershipSerializer
     queryset = Membership.objects.none()
     read_action = "member.view"
-    filter_params = ("role", "search")
+    filterset_class = MemberFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Membership.objects.none()
-        params = self.request.query_params
-        role = params.get("role")
-        if role and role not in permissions.MEMBER_ROLES:
-            raise InvalidInput({"role": f"'{role}' is not a role."})
-        return memberships_list(self.organization, role=role, search=params.get("search", ""))
+        if self.action != "list":
+            return memberships_list(self.organization)
+        filters = list_filters(self)
+        return memberships_list(
+            self.organization, role=filters.get("role"), search=filters.get("search", "")
+        )
 
     @extend_schema(request=MemberInviteSerializer, responses={202: InvitationSentSerializer})
     def create(self, request, org_slug):

@@ -1,17 +1,23 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 
 from switchboard.accounts.scoping import OrgScopedMixin
 from switchboard.catalog import services
+from switchboard.catalog.filters import ResourceFilter, ServiceFilter
 from switchboard.catalog.models import Resource, Service, Workflow
 from switchboard.catalog.selectors import resources_list, services_list
-from switchboard.common.api import ServiceBackedWrites, service_backed_schema
+from switchboard.common.api import (
+    ServiceBackedWrites,
+    count_field,
+    id_field,
+    service_backed_schema,
+)
 from switchboard.common.errors import InvalidInput
+from switchboard.common.filters import list_filters
 from switchboard.staff.selectors import staff_list
 
 
 class ServiceSerializer(serializers.ModelSerializer):
-    skill = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    skill = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     providers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
@@ -33,11 +39,11 @@ class ServiceWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     workflow = serializers.ChoiceField(choices=Workflow.choices, default=Workflow.STANDARD)
     # Plain integers so that a negative duration reaches the service's own message.
-    duration_minutes = serializers.IntegerField(default=60)
-    buffer_minutes = serializers.IntegerField(default=0)
+    duration_minutes = count_field(default=60)
+    buffer_minutes = count_field(default=0)
     price = serializers.DecimalField(max_digits=10, decimal_places=2, default=0)
     skill = serializers.CharField(max_length=60, allow_null=True, required=False)
-    providers = serializers.ListField(child=serializers.IntegerField(), required=False)
+    providers = serializers.ListField(child=id_field(), required=False)
     is_active = serializers.BooleanField(required=False)
 
 
@@ -54,8 +60,8 @@ class ResourceWriteSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(required=False)
 
 
-def _include_inactive(request) -> bool | None:
-    return None if request.query_params.get("include_inactive") == "true" else True
+def _is_active(filters: dict) -> bool | None:
+    return None if filters.get("include_inactive") else True
 
 
 @service_backed_schema(ServiceWriteSerializer, ServiceSerializer)
@@ -72,29 +78,20 @@ class ServiceViewSet(
     write_serializer = ServiceWriteSerializer
     queryset = Service.objects.none()
     read_action = "service.view"
+    filterset_class = ServiceFilter
     subject = "service"
     create_service = staticmethod(services.service_create)
     update_service = staticmethod(services.service_update)
     deactivate_service = staticmethod(services.service_deactivate)
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("workflow", str, enum=Workflow.values),
-            OpenApiParameter("include_inactive", bool),
-        ]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Service.objects.none()
         if self.action != "list":
             return services_list(self.organization, is_active=None)
+        filters = list_filters(self)
         return services_list(
-            self.organization,
-            workflow=self.request.query_params.get("workflow"),
-            is_active=_include_inactive(self.request),
+            self.organization, workflow=filters.get("workflow"), is_active=_is_active(filters)
         )
 
     def prepare(self, values):
@@ -121,24 +118,18 @@ class ResourceViewSet(
     write_serializer = ResourceWriteSerializer
     queryset = Resource.objects.none()
     read_action = "resource.view"
+    filterset_class = ResourceFilter
     subject = "resource"
     create_service = staticmethod(services.resource_create)
     update_service = staticmethod(services.resource_update)
     deactivate_service = staticmethod(services.resource_deactivate)
-
-    @extend_schema(
-        parameters=[OpenApiParameter("kind", str), OpenApiParameter("include_inactive", bool)]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Resource.objects.none()
         if self.action != "list":
             return resources_list(self.organization, is_active=None)
+        filters = list_filters(self)
         return resources_list(
-            self.organization,
-            kind=self.request.query_params.get("kind"),
-            is_active=_include_inactive(self.request),
+            self.organization, kind=filters.get("kind"), is_active=_is_active(filters)
         )

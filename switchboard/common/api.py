@@ -1,17 +1,50 @@
-"""API plumbing shared by every app: pagination, error mapping, organisation scoping."""
+"""API plumbing shared by every app: pagination, error mapping, the ranges every input
+number and time must keep, service-backed writes."""
 
 import logging
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, OperationalError
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import pagination, status
+from rest_framework import pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from switchboard.common import clock
 from switchboard.common.errors import DomainError
 
 logger = logging.getLogger(__name__)
+
+MAX_ID = 2**63 - 1  # a 64-bit primary key
+MAX_COUNT = 2**31 - 1  # a 32-bit integer column
+# How far from now an input time may lie: far enough for any real booking, near enough
+# that adding a duration to it can never overflow `datetime`.
+TIME_REACH = timedelta(days=5 * 366)
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    """An id in a request body: 1 to 2^63-1, so the database never sees an overflow."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def count_field(*, min_value=-MAX_COUNT, **kwargs) -> serializers.IntegerField:
+    """A count (minutes, capacity...) that fits a 32-bit column. Negative values pass by
+    default so that the service can give its own message."""
+    return serializers.IntegerField(min_value=min_value, max_value=MAX_COUNT, **kwargs)
+
+
+def within_reach(value):
+    """An input time at most TIME_REACH from now (bookings and sessions alike)."""
+    at = clock.now()
+    if not at - TIME_REACH <= value <= at + TIME_REACH:
+        raise serializers.ValidationError(
+            f"Give a time within {TIME_REACH.days // 366} years of now."
+        )
+
+
+def time_field(**kwargs) -> serializers.DateTimeField:
+    return serializers.DateTimeField(validators=[within_reach], **kwargs)
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -97,3 +130,81 @@ def service_backed_schema(write_serializer, read_serializer):
         partial_update=extend_schema(request=write_serializer, responses=read_serializer),
         destroy=extend_schema(responses={200: read_serializer}),
     )
+
+
+ERROR_COMPONENTS = {
+    "Error": {
+        "type": "object",
+        "description": '`{"detail": "..."}`: what went wrong.',
+        "properties": {"detail": {"type": "string"}},
+        "required": ["detail"],
+    },
+    "ValidationErrors": {
+        "type": "object",
+        "description": 'Field errors, `{"field": ["message"]}` (`non_field_errors` for the '
+        'whole body), or `{"detail": "..."}` for a body that is not valid JSON.',
+        "additionalProperties": {},
+    },
+    "Conflict": {
+        "type": "object",
+        "description": "The request clashes with the current state. A refused transition "
+        "names the current `status` and the `allowed` next ones.",
+        "properties": {
+            "detail": {"type": "string"},
+            "status": {"type": "string"},
+            "allowed": {"type": "array", "items": {"type": "string"}},
+        },
+        "required": ["detail"],
+    },
+}
+ERROR_ANSWERS = {
+    "400": ("ValidationErrors", "Invalid input: field errors."),
+    "401": ("Error", "Not authenticated."),
+    "403": ("Error", "The caller's role may not do this."),
+    "404": ("Error", "No such object, or an organisation the caller is not a member of."),
+    "409": ("Conflict", "Conflicts with the current state (or the database is busy)."),
+    "413": ("Error", "The request body is larger than API_MAX_BODY_BYTES."),
+    "429": ("Error", "Too many failed login attempts."),
+}
+PUBLIC_OPERATIONS = {"/api/auth/token", "/api/schema/"}
+
+
+def _error_codes(path: str, method: str, operation: dict) -> list[str]:
+    codes = []
+    has_body = "requestBody" in operation
+    has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
+    if has_body or has_query or path == "/api/auth/token":
+        codes.append("400")
+    if path not in PUBLIC_OPERATIONS:
+        codes += ["401", "403"]
+    if "{" in path:
+        codes.append("404")
+    if method != "get":
+        codes.append("409")
+    if has_body:
+        codes.append("413")
+    if path == "/api/auth/token":
+        codes.append("429")
+    return codes
+
+
+def document_error_answers(result, generator, request, public):
+    """drf-spectacular hook: the error answers every operation may give, from one set of
+    components, so clients (and schemathesis) know each status and its body."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components.update(ERROR_COMPONENTS)
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for code in _error_codes(path, method, operation):
+                name, description = ERROR_ANSWERS[code]
+                responses.setdefault(
+                    code,
+                    {
+                        "description": description,
+                        "content": {
+                            "application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}
+                        },
+                    },
+                )
+    return result

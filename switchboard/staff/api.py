@@ -1,13 +1,15 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from switchboard.accounts.models import User
 from switchboard.accounts.scoping import OrgScopedMixin
-from switchboard.common.api import ServiceBackedWrites, service_backed_schema
+from switchboard.common.api import ServiceBackedWrites, id_field, service_backed_schema
 from switchboard.common.errors import InvalidInput
+from switchboard.common.filters import list_filters
 from switchboard.staff import services
+from switchboard.staff.filters import DepartmentFilter, StaffFilter, is_active_value
 from switchboard.staff.models import Department, StaffMember
 from switchboard.staff.selectors import departments_list, staff_list
 
@@ -81,7 +83,7 @@ class StaffUpdateSerializer(serializers.Serializer):
 
 
 class StaffCreateSerializer(StaffUpdateSerializer):
-    user_id = serializers.IntegerField(required=False)
+    user_id = id_field(required=False)
     username = serializers.RegexField(r"^[\w.@+-]{1,150}$", required=False)
 
     def validate(self, attrs):
@@ -109,6 +111,7 @@ class DepartmentViewSet(
     write_serializer = DepartmentWriteSerializer
     queryset = Department.objects.none()
     read_action = "department.view"
+    filterset_class = DepartmentFilter
     subject = "department"
     create_service = staticmethod(services.department_create)
     update_service = staticmethod(services.department_update)
@@ -117,10 +120,10 @@ class DepartmentViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Department.objects.none()
-        listing_all = self.request.query_params.get("include_inactive") == "true"
-        return departments_list(
-            self.organization, include_inactive=self.action != "list" or listing_all
-        )
+        if self.action != "list":
+            return departments_list(self.organization, include_inactive=True)
+        listing_all = list_filters(self).get("include_inactive", False)
+        return departments_list(self.organization, include_inactive=listing_all)
 
 
 class StaffViewSet(
@@ -131,33 +134,20 @@ class StaffViewSet(
     serializer_class = StaffSerializer
     queryset = StaffMember.objects.none()
     read_action = "staff.view"
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("department", str, description="department slug"),
-            OpenApiParameter("skill", str, description="skill slug"),
-            OpenApiParameter("is_active", bool, description="default true"),
-            OpenApiParameter("search", str, description="name or username contains"),
-        ]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+    filterset_class = StaffFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return StaffMember.objects.none()
         if self.action != "list":
             return staff_list(self.organization, is_active=None)
-        params = self.request.query_params
-        is_active = {"true": True, "false": False, "all": None}.get(
-            params.get("is_active", "true").lower()
-        )
+        filters = list_filters(self)
         return staff_list(
             self.organization,
-            department=params.get("department"),
-            skill=params.get("skill"),
-            is_active=is_active,
-            search=params.get("search", ""),
+            department=filters.get("department"),
+            skill=filters.get("skill"),
+            is_active=is_active_value(filters),
+            search=filters.get("search", ""),
         )
 
     def _department(self, values):

@@ -17,6 +17,7 @@ from switchboard.bookings.selectors import (
 )
 from switchboard.bookings.workflows import workflow
 from switchboard.common.errors import DomainError, InvalidInput, NotFound
+from switchboard.common.filters import parse_id
 from switchboard.staff.channels import member_channels
 from switchboard.web.views import org_page
 
@@ -45,9 +46,10 @@ def employee_table(request, membership):
 
 
 def _staff_id(value) -> int:
-    if not value or not str(value).isdigit():
+    number = parse_id(value)
+    if number is None:
         raise Http404("No such staff member.")
-    return int(value)
+    return number
 
 
 def _modal(request, membership, staff_id, *, error=""):

@@ -19,6 +19,7 @@ from tests.realtime.support import LiveApp, NodeClients
 from tests.support.wait import TIMEOUT
 
 pytestmark = pytest.mark.e2e
+HEALTH_TOKEN = "operations-token-for-tests"
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def people(transactional_db):
 
 @pytest.fixture
 def live(people):
-    app = LiveApp().start()
+    app = LiveApp(env={"HEALTH_TOKEN": HEALTH_TOKEN}).start()
     yield app
     app.cleanup()
 
@@ -205,7 +206,8 @@ def test_one_port_serves_pages_the_websocket_and_health(live):
     url = f"ws://127.0.0.1:{live.port}/app/{settings.PUSHER_APP['key']}?protocol=7"
     with connect_websocket(url) as ws:
         assert json.loads(ws.recv(timeout=TIMEOUT))["event"] == "pusher:connection_established"
-        health = httpx.get(f"{live.url}/health").json()
+        operator = {"Authorization": f"Bearer {HEALTH_TOKEN}"}
+        health = httpx.get(f"{live.url}/health", headers=operator).json()
         assert health["realtime"]["running"] is True
         assert health["realtime"]["connections"] == 1
     assert httpx.get(f"{live.url}/login/").status_code == 200

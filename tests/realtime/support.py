@@ -20,6 +20,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from switchboard.common.proxies import trusted_proxies, uvicorn_proxy_args
 from tests.support.wait import TIMEOUT, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -171,6 +172,7 @@ class LiveApp:
             "--no-access-log",
             "--log-level",
             "warning",
+            *uvicorn_proxy_args(trusted_proxies(self.environment())),
         ]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(

@@ -13,10 +13,17 @@ from switchboard.scheduler.schedules import Every
 from tests.scheduler.helpers import fast_runner, wait_until
 
 BUILT_IN = {"relay_outbox", "prune_outbox", "prune_job_runs", "audit_invariants"}
+TOKEN = "operations-token-for-tests"
+
+
+@pytest.fixture(autouse=True)
+def health_token(settings):
+    settings.HEALTH_TOKEN = TOKEN
 
 
 def health(client):
-    response = client.get("/health")
+    """The scheduler details, as an operator with the health token reads them."""
+    response = client.get("/health", headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 200
     return response.json()["scheduler"]
 

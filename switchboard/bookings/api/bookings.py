@@ -1,8 +1,6 @@
 """Bookings under `/api/orgs/{slug}/bookings/`. Views translate HTTP; services decide."""
 
-from datetime import date
-
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -18,6 +16,7 @@ from switchboard.bookings.api.serializers import (
     TransitionCreateSerializer,
     TransitionSerializer,
 )
+from switchboard.bookings.filters import BookingFilter
 from switchboard.bookings.models import Booking
 from switchboard.bookings.selectors import (
     bookings_list,
@@ -26,9 +25,9 @@ from switchboard.bookings.selectors import (
     transitions_of,
     unassigned_bookings,
 )
-from switchboard.bookings.workflows import Status
 from switchboard.catalog.selectors import resource_get, service_get
-from switchboard.common.errors import InvalidInput, NotFound
+from switchboard.common.errors import NotFound
+from switchboard.common.filters import list_filters
 from switchboard.staff.models import StaffMember
 
 
@@ -64,47 +63,6 @@ def _parent_in(organization, pk):
     return parent
 
 
-def _date(params, name):
-    value = params.get(name)
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidInput({name: "Use a date like 2026-03-01."}) from exc
-
-
-def _filters(params) -> dict:
-    status_value = params.get("status") or None
-    if status_value and status_value not in Status.values:
-        raise InvalidInput({"status": f"'{status_value}' is not a status."})
-    assignee = params.get("assignee") or None
-    if assignee and assignee != "none" and not assignee.isdigit():
-        raise InvalidInput({"assignee": "Give a staff id, or 'none' for unassigned."})
-    active = {"true": True, "false": False}.get(params.get("active", "").lower())
-    service = params.get("service")
-    if service and not service.isdigit():
-        raise InvalidInput({"service": "Give a service id."})
-    return {
-        "status": status_value,
-        "assignee": assignee,
-        "date_from": _date(params, "date_from"),
-        "date_to": _date(params, "date_to"),
-        "active": active,
-        "service": int(service) if service else None,
-    }
-
-
-LIST_PARAMETERS = [
-    OpenApiParameter("status", str, enum=Status.values),
-    OpenApiParameter("assignee", str, description="a staff id, or `none` for unassigned"),
-    OpenApiParameter("date_from", date, description="starts on or after this date (UTC)"),
-    OpenApiParameter("date_to", date, description="starts on or before this date (UTC)"),
-    OpenApiParameter("active", bool, description="in an active state of its workflow"),
-    OpenApiParameter("service", int),
-]
-
-
 class BookingViewSet(
     OrgScopedMixin,
     mixins.ListModelMixin,
@@ -117,6 +75,7 @@ class BookingViewSet(
 
     serializer_class = BookingSerializer
     queryset = Booking.objects.none()
+    filterset_class = BookingFilter
     permission_actions = {
         "list": "bookings.list",
         "retrieve": "bookings.retrieve",
@@ -132,7 +91,7 @@ class BookingViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Booking.objects.none()
-        filters = _filters(self.request.query_params) if self.action == "list" else {}
+        filters = list_filters(self) if self.action == "list" else {}
         return bookings_visible(self.organization, self.request.user, **filters)
 
     def get_serializer_class(self):
@@ -145,10 +104,6 @@ class BookingViewSet(
     def _answer(self, booking, code=status.HTTP_200_OK):
         fresh = bookings_list(self.organization).get(pk=booking.pk)
         return Response(self.get_serializer_class()(fresh).data, status=code)
-
-    @extend_schema(parameters=LIST_PARAMETERS)
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=BookingCreateSerializer, responses={201: BookingSerializer})
     def create(self, request, org_slug):
@@ -204,7 +159,7 @@ class BookingViewSet(
         responses=BookingSerializer,
         operation_id="booking_transition",
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def transitions(self, request, org_slug, pk):
         """GET: the audit trail. POST: move the booking to `status` (409 if not allowed)."""
         booking = self.get_object()
@@ -227,7 +182,7 @@ class BookingViewSet(
         return self._answer(booking)
 
     @extend_schema(responses=BookingSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], filter_backends=[])
     def unassigned(self, request, org_slug):
         """Active bookings that nobody is assigned to."""
         page = self.paginate_queryset(unassigned_bookings(self.organization))

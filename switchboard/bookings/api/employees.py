@@ -4,18 +4,17 @@ These live in bookings, not staff, because workload is counted from bookings and
 app must not know about bookings.
 """
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, viewsets
 
 from switchboard.accounts.scoping import OrgScopedMixin
 from switchboard.bookings.api.serializers import AssignmentSerializer, EmployeeSerializer
+from switchboard.bookings.filters import EmployeeFilter
 from switchboard.bookings.selectors import (
-    AVAILABLE,
-    BUSY,
     assignments_visible,
     employees_with_workload,
 )
-from switchboard.common.errors import InvalidInput
+from switchboard.common.filters import list_filters
+from switchboard.staff.filters import is_active_value
 from switchboard.staff.models import StaffMember
 
 
@@ -30,36 +29,20 @@ class EmployeeViewSet(
     serializer_class = EmployeeSerializer
     queryset = StaffMember.objects.none()
     permission_actions = {"list": "bookings.employees", "retrieve": "bookings.employees"}
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("department", str, description="department slug"),
-            OpenApiParameter("skill", str, description="skill slug"),
-            OpenApiParameter("availability_status", str, enum=[AVAILABLE, BUSY]),
-            OpenApiParameter("is_active", str, enum=["true", "false", "all"]),
-        ]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+    filterset_class = EmployeeFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return StaffMember.objects.none()
         if self.action != "list":
             return employees_with_workload(self.organization, is_active=None)
-        params = self.request.query_params
-        availability = params.get("availability_status") or None
-        if availability not in (None, AVAILABLE, BUSY):
-            raise InvalidInput({"availability_status": "Use 'available' or 'busy'."})
-        is_active = {"true": True, "false": False, "all": None}.get(
-            params.get("is_active", "true").lower(), True
-        )
+        filters = list_filters(self)
         return employees_with_workload(
             self.organization,
-            department=params.get("department"),
-            skill=params.get("skill"),
-            availability=availability,
-            is_active=is_active,
+            department=filters.get("department"),
+            skill=filters.get("skill"),
+            availability=filters.get("availability_status"),
+            is_active=is_active_value(filters),
         )
 
 

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from switchboard.bookings.models import Booking, BookingTransition
 from switchboard.bookings.workflows import Status, workflow
+from switchboard.common.api import id_field, time_field
 from switchboard.staff.api import DepartmentRefSerializer
 
 
@@ -84,22 +85,20 @@ class AssignmentSerializer(BookingSerializer):
 
 
 class BookingCreateSerializer(serializers.Serializer):
-    service = serializers.IntegerField()
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField(required=False, allow_null=True)
-    customer = serializers.IntegerField(
-        required=False, allow_null=True, help_text="a member's user id"
-    )
+    service = id_field()
+    starts_at = time_field()
+    ends_at = time_field(required=False, allow_null=True)
+    customer = id_field(required=False, allow_null=True, help_text="a member's user id")
     customer_name = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
     )
     customer_phone = serializers.CharField(
         max_length=40, required=False, allow_blank=True, default=""
     )
-    resource = serializers.IntegerField(required=False, allow_null=True)
-    assignee = serializers.IntegerField(required=False, allow_null=True, help_text="staff id")
-    driver = serializers.IntegerField(required=False, allow_null=True, help_text="staff id")
-    parent = serializers.IntegerField(required=False, allow_null=True, help_text="for an add-on")
+    resource = id_field(required=False, allow_null=True)
+    assignee = id_field(required=False, allow_null=True, help_text="staff id")
+    driver = id_field(required=False, allow_null=True, help_text="staff id")
+    parent = id_field(required=False, allow_null=True, help_text="for an add-on")
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     auto_assign = serializers.BooleanField(default=False)
     override_capacity = serializers.BooleanField(default=False)
@@ -109,8 +108,8 @@ class BookingUpdateSerializer(serializers.Serializer):
     """Seed 002's status-update fields; the workflow validates each."""
 
     status = serializers.ChoiceField(choices=Status.choices, required=False)
-    assignee = serializers.IntegerField(required=False, allow_null=True)
-    driver = serializers.IntegerField(required=False, allow_null=True)
+    assignee = id_field(required=False, allow_null=True)
+    driver = id_field(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True)
     therapist_accepted = serializers.BooleanField(required=False)
     driver_accepted = serializers.BooleanField(required=False)

@@ -4,13 +4,14 @@ Views translate HTTP and name their action (`accounts/permissions.py`, `# sessio
 services decide.
 """
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from switchboard.accounts.scoping import OrgScopedMixin
 from switchboard.bookings import services
+from switchboard.bookings.filters import BoardFilter, SessionFilter
 from switchboard.bookings.models import Booking
 from switchboard.bookings.sessions_selectors import (
     remaining_seconds,
@@ -21,8 +22,9 @@ from switchboard.bookings.sessions_selectors import (
 )
 from switchboard.catalog.models import Resource
 from switchboard.catalog.selectors import resource_get, service_get
-from switchboard.common.api import Pagination
+from switchboard.common.api import Pagination, count_field, id_field, time_field
 from switchboard.common.clock import now
+from switchboard.common.filters import list_filters
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -81,16 +83,16 @@ class BoardRowSerializer(serializers.Serializer):
 
 
 class SessionStartSerializer(serializers.Serializer):
-    resource = serializers.IntegerField()
-    minutes = serializers.IntegerField()
-    service = serializers.IntegerField(required=False)
-    starts_at = serializers.DateTimeField(required=False)
+    resource = id_field()
+    minutes = count_field()
+    service = id_field(required=False)
+    starts_at = time_field(required=False)
     customer_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     customer_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
 
 
 class MinutesSerializer(serializers.Serializer):
-    minutes = serializers.IntegerField()
+    minutes = count_field()
 
 
 class NoteSerializer(serializers.Serializer):
@@ -119,18 +121,19 @@ class _SessionView(OrgScopedMixin, APIView):
         return Response(SessionSerializer(fresh, context={"at": now()}).data, status=code)
 
 
-class SessionsView(_SessionView):
+class SessionsView(_SessionView, generics.GenericAPIView):
     permission_actions = {"GET": "sessions.list", "POST": "sessions.start"}
+    filterset_class = SessionFilter
+    pagination_class = Pagination
 
     @extend_schema(responses=SessionSerializer(many=True), operation_id="sessions_list")
     def get(self, request, org_slug):
         """Sessions, newest first; `?open=true` for those not completed yet."""
-        open_only = request.query_params.get("open", "").lower() == "true"
+        open_only = list_filters(self).get("open", False)
         rows = sessions_list(self.organization, open_only=open_only)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(rows, request, view=self)
+        page = self.paginate_queryset(rows)
         data = SessionSerializer(page, many=True, context={"at": now()}).data
-        return paginator.get_paginated_response(data)
+        return self.get_paginated_response(data)
 
     @extend_schema(
         request=SessionStartSerializer,
@@ -205,16 +208,26 @@ class SessionCancelView(_SessionView):
         return self.answer(booking)
 
 
+class ResourceBoardSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    resources = BoardRowSerializer(many=True)
+
+
 class ResourceBoardView(OrgScopedMixin, APIView):
     queryset = Resource.objects.none()
     permission_actions = {"GET": "sessions.resource_board"}
+    filterset_class = BoardFilter
 
-    @extend_schema(responses=BoardRowSerializer(many=True), operation_id="resource_board")
+    @extend_schema(
+        responses=ResourceBoardSerializer,
+        parameters=[OpenApiParameter("kind", str, description="resource kind")],
+        operation_id="resource_board",
+    )
     def get(self, request, org_slug):
         """Every resource with its status derived now: `available`, `active` (with its
         session's end and the seconds left) or `maintenance`."""
         at = now()
-        kind = request.query_params.get("kind") or None
+        kind = list_filters(self).get("kind")
         rows = resource_board(self.organization, at=at, kind=kind)
         return Response(
             {

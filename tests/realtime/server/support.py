@@ -63,6 +63,7 @@ class ThreadServer:
             interface="asgi3",
             log_level="warning",
             ws_per_message_deflate=False,
+            proxy_headers=False,  # as `make run` without TRUSTED_PROXIES
         )
         self._uvicorn = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._uvicorn.run, daemon=True)
