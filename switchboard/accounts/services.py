@@ -21,9 +21,14 @@ from switchboard.accounts.models import (
 from switchboard.accounts.selectors import active_owner_count
 from switchboard.common.clock import now
 from switchboard.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from switchboard.common.hooks import Hooks
 from switchboard.common.tenancy import org_scoped
 
 logger = logging.getLogger(__name__)
+
+# Called with `membership` and `acting_user` when a membership is deactivated; filled by
+# apps this one may not import (staff ends the person's profile).
+membership_ended = Hooks("membership_ended")
 
 ORG_FIELDS = ("name", "timezone", "default_staff_capacity", "is_active")
 
@@ -160,6 +165,8 @@ def membership_deactivate(*, membership: Membership, acting_user: User | None):
     _ensure_not_last_owner(membership)
     membership.is_active = False
     membership.save(update_fields=["is_active"])
+    # Apps that keep more about a member (a staff profile) end it in this transaction.
+    membership_ended.run(membership=membership, acting_user=acting_user)
     return membership
 
 

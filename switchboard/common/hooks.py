@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
 
-Hook = Callable[[], object]
+Hook = Callable[..., object]
 
 
 class Hooks:
@@ -37,11 +37,12 @@ class Hooks:
         if hook in self._hooks:
             self._hooks.remove(hook)
 
-    def run(self, *, reverse: bool = False) -> None:
-        """Call every hook in order (or in reverse); the first error stops and propagates."""
+    def run(self, *args, reverse: bool = False, **kwargs) -> None:
+        """Call every hook with the given arguments, in order (or in reverse); the first
+        error stops and propagates (inside a service, it rolls the change back)."""
         hooks = list(reversed(self._hooks)) if reverse else list(self._hooks)
         for hook in hooks:
-            hook()
+            hook(*args, **kwargs)
 
     def run_safely(self) -> None:
         """Call every hook; log an error and go on. For callers that must never fail

@@ -10,7 +10,7 @@ from django.utils.text import slugify
 from switchboard.accounts import permissions
 from switchboard.accounts.models import Membership, Organization, User
 from switchboard.common.errors import Conflict, InvalidInput
-from switchboard.common.tenancy import org_scoped
+from switchboard.common.tenancy import org_scope, org_scoped
 from switchboard.staff.events import emit_staff_profile_updated
 from switchboard.staff.models import Department, Skill, StaffMember
 
@@ -218,3 +218,13 @@ def staff_set_pin(*, staff: StaffMember, pin: str | None, acting_user: User | No
 @org_scoped
 def staff_check_pin(*, staff: StaffMember, pin: str) -> bool:
     return bool(staff.kiosk_pin_hash) and check_password(pin, staff.kiosk_pin_hash)
+
+
+def end_profile_with_membership(*, membership: Membership, acting_user: User | None) -> None:
+    """A person who leaves the organisation is no longer staff there: their profile is
+    deactivated with the membership, so automatic assignment never picks them again."""
+    with org_scope(membership.organization):
+        profile = StaffMember.objects.filter(user_id=membership.user_id, is_active=True).first()
+        if profile is not None:
+            # The membership change was authorised already; the profile follows as a job.
+            staff_deactivate(staff=profile, acting_user=None)

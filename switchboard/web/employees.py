@@ -8,7 +8,7 @@ and an `HX-Trigger: workload-changed` header, on which the table reloads itself.
 from django.http import Http404
 from django.shortcuts import render
 
-from switchboard.accounts.permissions import MANAGERS, acting_role
+from switchboard.accounts.permissions import acting_role
 from switchboard.bookings import services
 from switchboard.bookings.selectors import (
     active_assignments,
@@ -31,7 +31,7 @@ def _table_context(org):
     }
 
 
-@org_page(roles=MANAGERS)
+@org_page("bookings.assignments_of_others")
 def employees_page(request, membership):
     org = membership.organization
     context = {"membership": membership, "role": membership.role} | _table_context(org)
@@ -40,7 +40,7 @@ def employees_page(request, membership):
     return render(request, "web/employees.html", context)
 
 
-@org_page(roles=MANAGERS)
+@org_page("bookings.assignments_of_others")
 def employee_table(request, membership):
     return render(request, "web/_employee_table.html", _table_context(membership.organization))
 
@@ -66,7 +66,7 @@ def _modal(request, membership, staff_id, *, error=""):
     return render(request, "web/_assignment_modal.html", context)
 
 
-@org_page(roles=MANAGERS)
+@org_page("bookings.assignments_of_others")
 def employee_assignments(request, membership):
     return _modal(request, membership, _staff_id(request.GET.get("staff")))
 
@@ -77,7 +77,7 @@ def _describe(exc: DomainError) -> str:
     return exc.message
 
 
-@org_page(roles=MANAGERS, methods=("POST",))
+@org_page("bookings.assignments_of_others", methods=("POST",))
 def assignment_move(request, membership):
     """Move one of the modal's bookings to another status, then show the modal again."""
     staff_id = _staff_id(request.POST.get("staff"))

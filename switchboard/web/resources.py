@@ -11,7 +11,6 @@ from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
 
-from switchboard.accounts.permissions import MANAGERS
 from switchboard.bookings.sessions_selectors import remaining_seconds, resource_board
 from switchboard.common.clock import now
 from switchboard.staff.channels import member_channels
@@ -39,7 +38,7 @@ def board_rows(org, at):
     ]
 
 
-@org_page(roles=MANAGERS)
+@org_page("sessions.start")
 def resources_page(request, membership):
     org = membership.organization
     at = now()

@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
 from switchboard.accounts.models import Role
-from switchboard.accounts.permissions import MANAGERS, MEMBER_ROLES, acting_role
+from switchboard.accounts.permissions import acting_role, may
 from switchboard.accounts.selectors import membership_for, memberships_list, organizations_for_user
 from switchboard.common.errors import NotFound
 from switchboard.common.tenancy import org_scope
@@ -17,9 +17,10 @@ from switchboard.staff.channels import member_channels
 from switchboard.staff.selectors import departments_list, staff_for_user, staff_list
 
 
-def org_page(roles=MEMBER_ROLES, methods=("GET", "HEAD")):
-    """Login, then membership (404 for anyone else), then role (403), then method (405);
-    the page then runs in the organisation's tenancy scope."""
+def org_page(action: str | None = None, methods=("GET", "HEAD")):
+    """Login, then membership (404 for anyone else), then the row `action` of the permission
+    table (403; no action: any member), then method (405); the page then runs in the
+    organisation's tenancy scope."""
 
     def decorate(view):
         @login_required
@@ -29,7 +30,8 @@ def org_page(roles=MEMBER_ROLES, methods=("GET", "HEAD")):
                 membership = membership_for(request.user, org_slug)
             except NotFound as exc:
                 raise Http404 from exc
-            if acting_role(membership.organization, request.user) not in roles:
+            role = acting_role(membership.organization, request.user)
+            if action is not None and not may(role, action):
                 raise PermissionDenied
             if request.method not in methods:
                 return HttpResponseNotAllowed(methods)
@@ -95,7 +97,7 @@ def _staff_context(org, user):
     return {"me": me, "colleagues": colleagues}
 
 
-@org_page(roles=MANAGERS)
+@org_page("member.view")
 def staff_table(request, membership):
     """The operator's staff table, filtered by department (an htmx partial)."""
     department = request.GET.get("department") or None

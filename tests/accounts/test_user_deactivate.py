@@ -70,3 +70,31 @@ def test_only_superusers_deactivate_accounts(org, owner, operator):
         services.user_deactivate(user=owner, acting_user=None)
     operator.refresh_from_db()
     assert operator.is_active
+
+
+def test_a_person_who_leaves_is_no_longer_staff_there(org, owner, other_org, capture_events):
+    """Ending a membership (an operator's DELETE, or the account's deactivation) ends the
+    person's staff profile in that organisation, in the same transaction, with its event;
+    their profile elsewhere stays."""
+    here = StaffMemberFactory(organization=org)
+    there = StaffMemberFactory(organization=other_org, user=here.user)
+    MembershipFactory(organization=other_org, user=here.user, role="staff")
+    membership = Membership.objects.get(organization=org, user=here.user)
+    events = capture_events()
+    services.membership_deactivate(membership=membership, acting_user=owner)
+    here.refresh_from_db()
+    there.refresh_from_db()
+    assert not here.is_active and there.is_active
+    assert [row.payload["action"] for row in events.named("staff-profile-updated")][:1] == [
+        "deleted"
+    ]
+
+
+def test_a_refused_membership_change_leaves_the_profile(org, owner):
+    profile = StaffMemberFactory(organization=org)
+    membership = Membership.objects.get(organization=org, user=profile.user)
+    staff_member = MembershipFactory(organization=org, role="staff").user
+    with pytest.raises(Forbidden):
+        services.membership_deactivate(membership=membership, acting_user=staff_member)
+    profile.refresh_from_db()
+    assert profile.is_active
