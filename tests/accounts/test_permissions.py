@@ -23,6 +23,7 @@ from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.bookings.permission_actions import BOOKING_ACTIONS
 from tests.catalog.factories import ResourceFactory, ServiceFactory
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
+from tests.support.permissions import api_read
 from tests.test_isolation import routes
 
 ROLES = (OWNER, OPERATOR, STAFF, CUSTOMER, SYSTEM)
@@ -31,27 +32,6 @@ MEMBER_ROLES = (OWNER, OPERATOR, STAFF, CUSTOMER)
 
 def _member(org, role="staff"):
     return MembershipFactory(organization=org, role=role)
-
-
-def _api_read(url_name, action, *, detail=None):
-    """A read is served by a view: performed through the API (jobs have no HTTP, so for
-    them the table is asked directly)."""
-
-    def perform(org, user):
-        if user is None:
-            permissions.require(org, None, action)
-            return
-        kwargs = {"org_slug": org.slug}
-        if detail is not None:
-            kwargs["pk"] = detail(org).pk
-        client = APIClient()
-        client.force_authenticate(user)
-        response = client.get(reverse(url_name, kwargs=kwargs))
-        if response.status_code == 403:
-            raise Forbidden()
-        assert response.status_code == 200, response.data
-
-    return perform
 
 
 def _own_pin(org, user):
@@ -65,11 +45,11 @@ def _own_pin(org, user):
 
 ACTIONS = {
     # accounts
-    "organization.view": _api_read("organization-detail", "organization.view"),
+    "organization.view": api_read("organization-detail", "organization.view"),
     "organization.update": lambda org, user: accounts.organization_update(
         organization=org, acting_user=user, name="Renamed"
     ),
-    "member.view": _api_read("member-list", "member.view"),
+    "member.view": api_read("member-list", "member.view"),
     "member.invite": lambda org, user: invitations.member_invite(
         organization=org, role=STAFF, acting_user=user, username="newcomer"
     ),
@@ -89,7 +69,7 @@ ACTIONS = {
         membership=_member(org, STAFF), acting_user=user
     ),
     # staff
-    "department.view": _api_read("department-list", "department.view"),
+    "department.view": api_read("department-list", "department.view"),
     "department.create": lambda org, user: staff_services.department_create(
         organization=org, name="Laundry", acting_user=user
     ),
@@ -99,7 +79,7 @@ ACTIONS = {
     "department.delete": lambda org, user: staff_services.department_delete(
         department=DepartmentFactory(organization=org), acting_user=user
     ),
-    "staff.view": _api_read("staff-list", "staff.view"),
+    "staff.view": api_read("staff-list", "staff.view"),
     "staff.create": lambda org, user: staff_services.staff_create(
         organization=org, user=_member(org, STAFF).user, acting_user=user
     ),
@@ -117,14 +97,14 @@ ACTIONS = {
     ),
     "staff.set_own_pin": _own_pin,
     # catalog
-    "service.view": _api_read("service-list", "service.view"),
+    "service.view": api_read("service-list", "service.view"),
     "service.create": lambda org, user: catalog.service_create(
         organization=org, name="Polish", acting_user=user
     ),
     "service.update": lambda org, user: catalog.service_update(
         service=ServiceFactory(organization=org), price=5, acting_user=user
     ),
-    "resource.view": _api_read("resource-list", "resource.view"),
+    "resource.view": api_read("resource-list", "resource.view"),
     "resource.create": lambda org, user: catalog.resource_create(
         organization=org, name="Bay 9", kind="wash_bay", acting_user=user
     ),

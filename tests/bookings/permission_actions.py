@@ -19,6 +19,7 @@ from switchboard.common.errors import Forbidden
 from tests.bookings.factories import book, car_wash, massage, parking, session_service, staff_with
 from tests.catalog.factories import ResourceFactory, skill
 from tests.staff.factories import StaffMemberFactory
+from tests.support.permissions import api_read
 
 
 def _profile(org, user, *skills):
@@ -132,27 +133,6 @@ def _sessions_sync(org, user):
     services.sessions_sync(organization=org, acting_user=user)
 
 
-def _read(url_name, action, *, target=None):
-    """A read is served by a view: performed through the API (jobs have no HTTP, so for
-    them the table is asked directly). `target(org, user)` names the detail read."""
-
-    def perform(org, user):
-        if user is None:
-            permissions.require(org, None, action)
-            return
-        kwargs = {"org_slug": org.slug}
-        if target is not None:
-            kwargs["pk"] = target(org, user).pk
-        client = APIClient()
-        client.force_authenticate(user)
-        response = client.get(reverse(url_name, kwargs=kwargs))
-        if response.status_code == 403:
-            raise Forbidden()
-        assert response.status_code == 200, response.data
-
-    return perform
-
-
 def _listed(org, user):
     """bookings.list: the reader's own booking (or assignment) is among the results."""
     if user is None:
@@ -180,16 +160,16 @@ BOOKING_ACTIONS = {
     "bookings.delete": _delete,
     # bookings: reads
     "bookings.list": _listed,
-    "bookings.retrieve": _read("booking-detail", "bookings.retrieve", target=_booking_for),
-    "bookings.transitions": _read(
+    "bookings.retrieve": api_read("booking-detail", "bookings.retrieve", target=_booking_for),
+    "bookings.transitions": api_read(
         "booking-transitions", "bookings.transitions", target=_booking_for
     ),
-    "bookings.unassigned": _read("booking-unassigned", "bookings.unassigned"),
-    "bookings.employees": _read("employee-list", "bookings.employees"),
-    "bookings.assignments": _read(
+    "bookings.unassigned": api_read("booking-unassigned", "bookings.unassigned"),
+    "bookings.employees": api_read("employee-list", "bookings.employees"),
+    "bookings.assignments": api_read(
         "staff-assignments", "bookings.assignments", target=lambda org, user: _profile(org, user)
     ),
-    "bookings.assignments_of_others": _read(
+    "bookings.assignments_of_others": api_read(
         "staff-assignments",
         "bookings.assignments_of_others",
         target=lambda org, user: StaffMemberFactory(organization=org),
@@ -200,6 +180,6 @@ BOOKING_ACTIONS = {
     "sessions.end": _session_end,
     "sessions.cancel": _session_cancel,
     "sessions.sync": _sessions_sync,
-    "sessions.list": _read("session-list", "sessions.list"),
-    "sessions.resource_board": _read("resource-board", "sessions.resource_board"),
+    "sessions.list": api_read("session-list", "sessions.list"),
+    "sessions.resource_board": api_read("resource-board", "sessions.resource_board"),
 }

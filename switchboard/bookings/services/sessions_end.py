@@ -16,18 +16,26 @@ from switchboard.common.errors import Conflict
 from switchboard.common.tenancy import org_scoped
 
 
+def _finishing(booking: Booking, acting_user: User | None, action: str, target: str, verb: str):
+    """Lock an open session and check who may finish it: the booking, role, changes and
+    the moment. Runs inside the caller's transaction."""
+    booking = lock_objects.lock_booking(booking.pk)
+    require(booking.organization, acting_user, action)
+    role = acting_role(booking.organization, acting_user)
+    changes = {"status": target}
+    check_may_change(booking, role, acting_user, changes, False)
+    at = now()
+    check_open(booking, at, verb)
+    return booking, role, changes, at
+
+
 @org_scoped
 def session_end(*, booking: Booking, acting_user: User | None, note: str = "") -> Booking:
     """End a running session now: its end becomes now and it is completed."""
     with transaction.atomic():
-        booking = lock_objects.lock_booking(booking.pk)
-        organization = booking.organization
-        require(organization, acting_user, "sessions.end")
-        role = acting_role(organization, acting_user)
-        changes = {"status": Status.COMPLETED}
-        check_may_change(booking, role, acting_user, changes, False)
-        at = now()
-        check_open(booking, at, "ended")
+        booking, role, changes, at = _finishing(
+            booking, acting_user, "sessions.end", Status.COMPLETED, "ended"
+        )
         if booking.starts_at >= at:
             raise Conflict(
                 "This session has not started yet; cancel it instead.",
@@ -54,7 +62,7 @@ def session_end(*, booking: Booking, acting_user: User | None, note: str = "") -
         )
         emit_session_completed(booking, reason="ended", at=at)
         if booking.resource_id is not None:
-            emit_resource_status_updated(organization, [booking.resource_id], at=at)
+            emit_resource_status_updated(booking.organization, [booking.resource_id], at=at)
     return booking
 
 
@@ -62,17 +70,12 @@ def session_end(*, booking: Booking, acting_user: User | None, note: str = "") -
 def session_cancel(*, booking: Booking, acting_user: User | None, note: str = "") -> Booking:
     """Cancel an open session (managers): it never counts as used."""
     with transaction.atomic():
-        booking = lock_objects.lock_booking(booking.pk)
-        organization = booking.organization
-        require(organization, acting_user, "sessions.cancel")
-        role = acting_role(organization, acting_user)
-        changes = {"status": Status.CANCELLED}
-        check_may_change(booking, role, acting_user, changes, False)
-        at = now()
-        check_open(booking, at, "cancelled")
+        booking, role, changes, at = _finishing(
+            booking, acting_user, "sessions.cancel", Status.CANCELLED, "cancelled"
+        )
         apply_changes(
             booking, role=role, user=acting_user, changes=changes, strict_status=True, note=note
         )
         if booking.resource_id is not None:
-            emit_resource_status_updated(organization, [booking.resource_id], at=at)
+            emit_resource_status_updated(booking.organization, [booking.resource_id], at=at)
     return booking
