@@ -276,14 +276,17 @@ class Monitor(threading.Thread):
 
         from switchboard.accounts.models import Organization
         from switchboard.bookings.selectors import employees_with_workload
+        from switchboard.common.tenancy import org_scope
 
         org = Organization.objects.get(pk=self.org_id)
-        while not self.stop.is_set():
-            rows = list(employees_with_workload(org).values_list("current_assignments", "capacity"))
-            self.samples += 1
-            self.over_capacity += sum(1 for load, cap in rows if load > cap)
-            self.busiest = max([self.busiest, *(load for load, _ in rows)])
-            self.stop.wait(0.25)
+        with org_scope(org):
+            while not self.stop.is_set():
+                workload = employees_with_workload(org)
+                rows = list(workload.values_list("current_assignments", "capacity"))
+                self.samples += 1
+                self.over_capacity += sum(1 for load, cap in rows if load > cap)
+                self.busiest = max([self.busiest, *(load for load, _ in rows)])
+                self.stop.wait(0.25)
         connection.close()
 
 
@@ -293,9 +296,11 @@ def drift(url: str, token: str, org_id: int) -> int:
 
     from switchboard.accounts.models import Organization
     from switchboard.bookings.management.commands.sync_employee_workload import recount
+    from switchboard.common.tenancy import org_scope
 
     org = Organization.objects.get(pk=org_id)
-    truth = recount(org)
+    with org_scope(org):
+        truth = recount(org)
     response = httpx.get(
         f"{url}/api/orgs/{ORG_SLUG}/employees/",
         params={"page_size": 500},
@@ -342,6 +347,8 @@ def main():
         django.setup()
         from django.db import connection
 
+        from switchboard.common.proxies import trusted_proxies, uvicorn_proxy_args
+
         ids = populate(args.staff, args.capacity)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
@@ -361,6 +368,8 @@ def main():
                 "--no-access-log",
                 "--log-level",
                 "warning",
+                # Forwarded headers trusted only from TRUSTED_PROXIES, as `make run` does.
+                *uvicorn_proxy_args(trusted_proxies(server_env)),
             ],
             cwd=ROOT,
             env=server_env,

@@ -58,6 +58,14 @@ def environment(var_dir: Path) -> dict:
     return env
 
 
+def make_run_options(env: dict) -> list[str]:
+    """uvicorn's options as `make run` passes them: frame limits, trusted proxies."""
+    from switchboard.common.proxies import trusted_proxies, uvicorn_proxy_args
+
+    limits = ["--ws-max-size", "65536", "--ws-per-message-deflate", "false"]
+    return [*limits, *uvicorn_proxy_args(trusted_proxies(env))]
+
+
 def prepare(var_dir: Path, resources: int):
     """Migrate, and create the café: an owner, a session service and the machines."""
     os.environ.update(environment(var_dir))
@@ -70,17 +78,19 @@ def prepare(var_dir: Path, resources: int):
     from switchboard.accounts.models import User
     from switchboard.accounts.services import organization_create
     from switchboard.catalog.models import Resource, Service, Workflow
+    from switchboard.common.tenancy import org_scope
 
     call_command("migrate", verbosity=0)
     owner = User.objects.create_user(username="bench-owner", password=PASSWORD)
     org = organization_create(name="Bench Cafe", slug=ORG_SLUG, owner=owner, acting_user=None)
-    service = Service.objects.create(
-        organization=org, name="PC session", workflow=Workflow.SESSION, duration_minutes=60
-    )
-    Resource.objects.bulk_create(
-        Resource(organization=org, name=f"PC{i:03d}", kind="pc") for i in range(resources)
-    )
-    machines = list(Resource.objects.filter(organization=org).order_by("pk"))
+    with org_scope(org):
+        service = Service.objects.create(
+            organization=org, name="PC session", workflow=Workflow.SESSION, duration_minutes=60
+        )
+        Resource.objects.bulk_create(
+            Resource(organization=org, name=f"PC{i:03d}", kind="pc") for i in range(resources)
+        )
+        machines = list(Resource.objects.filter(organization=org).order_by("pk"))
     return org, owner, service, machines
 
 
@@ -166,7 +176,8 @@ async def run(args) -> dict:
     log = open(var_dir / "server.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "switchboard.asgi:application", "--host",
-         "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
+         "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+         *make_run_options(environment(var_dir))],
         cwd=ROOT, env=environment(var_dir), stdout=log, stderr=log,
     )  # fmt: skip
     try:
@@ -205,16 +216,21 @@ async def run(args) -> dict:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
-    return await asyncio.to_thread(summarise, sessions, received, creation_seconds, args)
+    return await asyncio.to_thread(summarise, org, sessions, received, creation_seconds, args)
 
 
-def summarise(sessions, received, creation_seconds, args) -> dict:
+def summarise(org, sessions, received, creation_seconds, args) -> dict:
     from switchboard.bookings.models import Booking, BookingTransition
+    from switchboard.common.tenancy import org_scope
 
     ends = dict(sessions)
-    completed_rows = BookingTransition.objects.filter(
-        booking_ref__in=list(ends), action="transition", to_status="completed"
-    ).values_list("booking_ref", "created_at")
+    with org_scope(org):
+        completed_rows = list(
+            BookingTransition.objects.filter(
+                booking_ref__in=list(ends), action="transition", to_status="completed"
+            ).values_list("booking_ref", "created_at")
+        )
+        completed = Booking.objects.filter(pk__in=list(ends), status="completed").count()
     to_completed = [(at - ends[pk]).total_seconds() * 1000 for pk, at in completed_rows]
     to_event = [
         (datetime.fromtimestamp(at, UTC) - ends[pk]).total_seconds() * 1000
@@ -226,7 +242,7 @@ def summarise(sessions, received, creation_seconds, args) -> dict:
         "sessions": len(sessions),
         "resources": args.resources,
         "spread_seconds": args.spread,
-        "completed": Booking.objects.filter(pk__in=list(ends), status="completed").count(),
+        "completed": completed,
         "completed_rows": len(to_completed),
         "events_received": len(to_event),
         "end_to_completed_ms": percentiles(to_completed),
