@@ -83,7 +83,7 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 
 class InvitationAcceptSerializer(serializers.Serializer):
-    password = serializers.CharField(required=False, write_only=True, default="")
+    password = serializers.CharField(required=False, write_only=True, default="", max_length=4096)
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     email = serializers.EmailField(required=False, allow_blank=True, default="")
@@ -99,8 +99,10 @@ class MemberRoleSerializer(serializers.Serializer):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"})
+    # Bounded before `authenticate`: the lock-out records the username it was given, in a
+    # column of 255 characters that PostgreSQL enforces.
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, style={"input_type": "password"})
     name = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
 
 

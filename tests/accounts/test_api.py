@@ -26,6 +26,17 @@ def test_token_endpoint_refuses_a_wrong_password(api, owner):
     assert not ApiToken.objects.exists()
 
 
+@pytest.mark.parametrize("field", ["username", "password"])
+def test_an_overlong_login_is_a_field_error_before_anything_is_recorded(api, owner, field):
+    from axes.models import AccessAttempt
+
+    values = {"username": owner.username, "password": "x"} | {field: "u" * 5000}
+    response = api.post(reverse("api-token"), values, format="json")
+    assert response.status_code == 400
+    assert field in response.data
+    assert not AccessAttempt.objects.exists()
+
+
 def test_a_bad_token_is_401(api, org):
     api.credentials(HTTP_AUTHORIZATION="Token not-a-token")
     assert api.get(reverse("organization-list")).status_code == 401
