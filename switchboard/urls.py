@@ -93,3 +93,5 @@ urlpatterns = [
     path("health", health, name="health"),
     path("", include("switchboard.web.urls")),
 ]
+
+handler404 = "switchboard.common.api.not_found"

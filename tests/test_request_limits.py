@@ -104,3 +104,10 @@ def test_extending_by_a_huge_number_of_minutes_is_a_400(api, org, owner):
     url = f"{BASE}/sessions/{started.json()['id']}/extend"
     response = client.post(url, {"minutes": TOO_BIG}, format="json")
     assert response.status_code == 400 and "minutes" in response.json()
+
+
+def test_an_unknown_api_path_is_a_json_404(client, db):
+    response = client.get("/api/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+    assert client.get("/no-such-page/").status_code == 404

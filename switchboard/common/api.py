@@ -208,3 +208,14 @@ def document_error_answers(result, generator, request, public):
                     },
                 )
     return result
+
+
+def not_found(request, exception=None):
+    """An unknown path: the API's JSON 404 under `/api/`, Django's page elsewhere (API
+    clients parse every answer as JSON, a path that matches no route included)."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
