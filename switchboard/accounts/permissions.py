@@ -54,6 +54,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "staff.set_pin": MANAGERS_AND_JOBS,
     # jobs have no profile of their own; they are listed so that "own" never narrows them
     "staff.set_own_pin": WORKERS | {SYSTEM},
+    # attendance and roster: a staff member punches for themself, managers for anyone
+    "attendance.view": WORKERS,
+    "attendance.punch_own": WORKERS | {SYSTEM},
+    "attendance.punch": MANAGERS_AND_JOBS,
+    "attendance.correct": MANAGERS,
+    "attendance.close_forgotten": frozenset({SYSTEM}),
+    "roster.view": WORKERS,
+    "roster.edit": MANAGERS_AND_JOBS,
     # catalog
     #
     "service.view": WORKERS,

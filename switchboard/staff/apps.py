@@ -11,3 +11,7 @@ class StaffConfig(AppConfig):
         from switchboard.staff.services import end_profile_with_membership
 
         membership_ended.register(end_profile_with_membership)
+
+        from switchboard.staff import jobs
+
+        jobs.register()

@@ -70,3 +70,13 @@ class StaffMember(OrgScopedModel):
     @property
     def has_kiosk_pin(self):
         return bool(self.kiosk_pin_hash)
+
+
+# Registered with the staff app; defined in their own package.
+from switchboard.staff.attendance.models import (  # noqa: E402, F401
+    AttendancePolicy,
+    Break,
+    ClockLog,
+    ClockLogCorrection,
+    Shift,
+)

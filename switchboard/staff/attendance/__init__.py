@@ -1,0 +1,1 @@
+"""Attendance and rosters: clock logs, breaks, shifts, corrections (docs/attendance.md)."""
