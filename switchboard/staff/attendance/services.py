@@ -141,12 +141,18 @@ def staff_clock_out(
 
 
 def _close(log, at, *, auto=False) -> None:
-    """Close the log at `at`, ending its open break there (or at its start, if later)."""
+    """Close the log at `at`, ending its open break there. A break begun after `at` (a
+    forgotten log's shift end) moves the close to a second after it, never past now; one
+    begun this very instant has no length and is dropped."""
     running = selectors.open_break(log)
     if running is not None:
-        running.ended_at = max(at, running.started_at + timedelta(microseconds=1))
-        running.save(update_fields=["ended_at"])
-        at = max(at, running.ended_at)
+        if at <= running.started_at:
+            at = min(now(), running.started_at + timedelta(seconds=1))
+        if at <= running.started_at:
+            running.delete()
+        else:
+            running.ended_at = at
+            running.save(update_fields=["ended_at"])
     log.clock_out_at = at
     log.auto_closed = log.needs_review = auto or log.needs_review
     log.save(update_fields=["clock_out_at", "auto_closed", "needs_review"])
@@ -293,7 +299,10 @@ def auto_close(log) -> ClockLog:
         end = log.clock_in_at + timedelta(
             hours=selectors.policy_for(log.organization).max_open_hours
         )
-    _close(log, max(end, log.clock_in_at + timedelta(seconds=1)), auto=True)
+    # Never before what the log already holds: its clock-in and its ended breaks.
+    ends = Break.objects.filter(log=log, ended_at__isnull=False).values_list("ended_at", flat=True)
+    floor = max([log.clock_in_at + timedelta(seconds=1), *ends])
+    _close(log, min(max(end, floor), max(now(), floor)), auto=True)
     log.staff.organization = log.organization
     emit_attendance_logged(log, "clock_out")
     emit_clock_status(log.staff, "clock_out", selectors.current_status(log.staff), now())
