@@ -75,6 +75,7 @@ api_patterns = [
         name="auto-complete-sessions",
     ),
     path("orgs/<slug:org_slug>/", include(org_router.urls)),
+    path("orgs/<slug:org_slug>/", include("switchboard.staff.attendance.urls")),
     path(
         "orgs/<slug:org_slug>/staff/<int:pk>/assignments/",
         StaffAssignmentsView.as_view(),
