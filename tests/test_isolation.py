@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from switchboard.accounts.models import Membership
 from tests.bookings.factories import book
 from tests.catalog.factories import ResourceFactory, ServiceFactory
+from tests.staff.attendance_actions import a_shift, closed_log
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
 
 METHODS = ["get", "post", "put", "patch", "delete"]
@@ -105,6 +106,7 @@ def populated_org(org, owner, customer):
         customer=customer,
         resource=ResourceFactory(organization=org),
     )
+    closed_log(org), a_shift(org)
     return org
 
 

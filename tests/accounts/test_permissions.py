@@ -22,6 +22,7 @@ from switchboard.staff.models import Department, StaffMember
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.bookings.permission_actions import BOOKING_ACTIONS
 from tests.catalog.factories import ResourceFactory, ServiceFactory
+from tests.staff.attendance_actions import ATTENDANCE_ACTIONS, ATTENDANCE_ROUTES
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
 from tests.support.permissions import api_read
 from tests.test_isolation import routes
@@ -115,6 +116,7 @@ ACTIONS = {
         resource=ResourceFactory(organization=org), acting_user=user
     ),
     **BOOKING_ACTIONS,
+    **ATTENDANCE_ACTIONS,
 }
 
 CASES = [(action, role) for action in sorted(permissions.PERMISSIONS) for role in ROLES]
@@ -200,6 +202,7 @@ ROUTE_CASES = [
     ("resource-detail", "get", "resource.view", _resource, None),
     ("resource-detail", "patch", "resource.update", _resource, {"kind": "pc"}),
     ("resource-detail", "delete", "resource.update", _resource, None),
+    *ATTENDANCE_ROUTES,
 ]
 REFUSALS = [
     (name, method, action, target, payload, role)
@@ -210,12 +213,17 @@ REFUSALS = [
 OUR_VIEWS = ("switchboard.accounts.", "switchboard.staff.", "switchboard.catalog.")
 
 
+def _api_view_methods(view):
+    return [m for m in view.http_method_names if m != "options" and hasattr(view, m)]
+
+
 def test_the_route_walk_covers_every_route_of_the_three_apps():
     served = set()
     for (name, kwargs), (_, pattern) in routes().items():
         view = getattr(pattern.callback, "cls", None)
         if "org_slug" in kwargs and view and view.__module__.startswith(OUR_VIEWS):
-            served |= {(name, m) for m in pattern.callback.actions if m != "head"}
+            methods = getattr(pattern.callback, "actions", None) or _api_view_methods(view)
+            served |= {(name, m) for m in methods if m != "head"}
     assert served == {(name, method) for name, method, *_ in ROUTE_CASES}
 
 

@@ -149,6 +149,7 @@ class LogCorrectView(OrgScopedMixin, APIView):
     """A manager corrects a closed log's times, with a reason kept in its audit trail."""
 
     permission_actions = {"POST": "attendance.correct"}
+    queryset = ClockLog.objects.none()  # what `pk` names (for the isolation walk)
 
     @extend_schema(request=CorrectionSerializer, responses=LogSerializer)
     def post(self, request, org_slug, pk):
