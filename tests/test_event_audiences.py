@@ -8,6 +8,7 @@ say what the event is about (the booking it concerns, the action, when) are list
 """
 
 import json
+from datetime import date, time
 
 import pytest
 
@@ -18,6 +19,8 @@ from switchboard.realtime.authorization import authorize_channel
 from switchboard.realtime.events import declared_events
 from switchboard.realtime.models import OutboxEvent
 from switchboard.staff import events as staff_events
+from switchboard.staff.attendance import roster
+from switchboard.staff.attendance import services as attendance
 from switchboard.staff.channels import (
     customer_channel,
     dept_channel,
@@ -99,6 +102,28 @@ SOURCES = {
         "ends_at": ("board", "ends_at"),
         "remaining_seconds": ("board", "remaining_seconds"),
     },
+    "clock-status-updated": {
+        **{
+            key: ("attendance", key)
+            for key in ("staff_id", "user_id", "first_name", "last_name", "duty_status")
+        },
+        **{key: ("attendance", key) for key in ("is_on_duty", "is_on_break", "status_label")},
+        **{key: ("attendance", key) for key in ("department", "department_slug")},
+        "current_status": ("attendance", "current_status"),
+        "clock_time": ("attendance", "clock_in_at"),
+    },
+    "attendance-logged": {
+        "log_id": ("log", "id"),
+        **{key: ("log", key) for key in ("staff_id", "staff_name", "source", "auto_closed")},
+        **{key: ("log", key) for key in ("clock_in_at", "clock_out_at")},
+    },
+    "roster-updated": {
+        "roster_id": ("shift", "id"),
+        **{key: ("shift", key) for key in ("staff_id", "staff_name", "department", "location")},
+        "shift_date": ("shift", "date"),
+        "shift_start": ("shift", "start_time"),
+        "shift_end": ("shift", "end_time"),
+    },
     "session-completed": {
         "resource_id": ("session", "resource_id"),
         "resource_name": ("session", "resource_name"),
@@ -170,6 +195,16 @@ class Scene:
             organization=org, resource=pc, minutes=30, customer=self.customer, acting_user=owner
         )
         booking_events.emit_session_completed(self.session, reason="ended")
+        attendance.staff_clock_in(organization=org, acting_user=None, staff=self.holder)
+        roster.shift_create(
+            organization=org,
+            acting_user=owner,
+            staff=self.holder,
+            date=date(2026, 6, 1),
+            start_time=time(9),
+            end_time=time(17),
+            location="Reception",
+        )
         while relay.relay_pending():
             pass
 
@@ -196,7 +231,24 @@ class Scene:
             answer = client.get(f"{base}/sessions/", {"status": "all"})
             found = answer.json()["results"] if answer.status_code == 200 else []
             objects["session"] = next((s for s in found if s["id"] == payload["booking_id"]), None)
+        objects.update(self._attendance_objects(client, base, row))
         return objects
+
+    def _attendance_objects(self, client, base, row) -> dict:
+        payload = row.payload
+        if row.event == "clock-status-updated":
+            answer = client.get(f"{base}/attendance/status/")
+            rows = answer.json() if answer.status_code == 200 else []
+            found = [r for r in rows if r["staff_id"] == payload["staff_id"]]
+            return {"attendance": found[0] if found else None}
+        if row.event == "attendance-logged":
+            answer = client.get(f"{base}/attendance/logs/", {"staff": payload["staff_id"]})
+            rows = answer.json()["results"] if answer.status_code == 200 else []
+            return {"log": next((r for r in rows if r["id"] == payload["log_id"]), None)}
+        if row.event == "roster-updated":
+            answer = client.get(f"{base}/roster/shifts/{payload['roster_id']}/")
+            return {"shift": answer.json() if answer.status_code == 200 else None}
+        return {}
 
 
 def shown(objects, source) -> bool:
