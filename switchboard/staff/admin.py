@@ -128,3 +128,6 @@ class StaffMemberAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for staff in queryset:
             services.staff_delete(staff=staff, acting_user=request.user)
+
+
+from switchboard.staff.attendance import admin as attendance_admin  # noqa: E402, F401
