@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from switchboard.web import employees, resources, views
+from switchboard.web import attendance, employees, resources, views
 
 urlpatterns = [
     path("", views.index, name="home"),
@@ -22,4 +22,13 @@ urlpatterns = [
         name="org-assignment-move",
     ),
     path("o/<slug:org_slug>/resources/", resources.resources_page, name="org-resources"),
+    path("o/<slug:org_slug>/my-day/", attendance.my_day_page, name="org-my-day"),
+    path("o/<slug:org_slug>/my-day/clock", attendance.my_day_clock, name="org-my-day-clock"),
+    path("o/<slug:org_slug>/my-day/punch", attendance.my_day_punch, name="org-my-day-punch"),
+    path("o/<slug:org_slug>/attendance/", attendance.attendance_board_page, name="org-attendance"),
+    path(
+        "o/<slug:org_slug>/attendance/board",
+        attendance.attendance_board_rows,
+        name="org-attendance-rows",
+    ),
 ]
