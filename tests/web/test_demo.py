@@ -4,6 +4,8 @@ from switchboard.accounts.models import Membership, Organization, User
 from switchboard.bookings.models import Booking
 from switchboard.bookings.selectors import employees_with_workload
 from switchboard.catalog.models import Resource, Service
+from switchboard.common.clock import now
+from switchboard.staff.attendance.models import Shift
 from switchboard.staff.models import StaffMember
 from switchboard.web.demo import DEMO_ORGS
 
@@ -44,3 +46,16 @@ def test_seed_demo_gives_each_business_its_catalog_and_some_bookings(db):
     assert washers["wash-staff"].current_assignments == 1  # the completed wash does not count
     assert washers["wash-staff2"].addon_services == 1
     assert Booking.objects.filter(service__name="Car wash", assignee__isnull=True).exists()
+
+
+def test_seed_demo_gives_the_hotel_a_week_of_shifts_today_included(db):
+    call_command("seed_demo", quiet_logins=True)
+    hotel = Organization.objects.get(slug="hotel-killarney")
+    shifts = Shift.objects.filter(organization=hotel)
+    first = shifts.count()
+    call_command("seed_demo", quiet_logins=True)
+    assert shifts.count() == first == 7 * StaffMember.objects.filter(organization=hotel).count()
+    today = now().astimezone(hotel.tzinfo).date()
+    john = shifts.filter(staff__user__username="hotel-staff")
+    assert john.filter(date=today).exists()
+    assert john.count() == 7
