@@ -4,7 +4,9 @@ and changing nothing, shifts in the organisation's zone, the board's states and 
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from switchboard.common import clock
@@ -114,3 +116,19 @@ def test_the_board_groups_people_and_counts_their_states(org, me, owner):
 def test_the_board_is_for_the_organisations_internal_members(org, customer, outsider):
     assert logged_in(customer).get(url("org-attendance", org)).status_code == 403
     assert logged_in(outsider).get(url("org-attendance", org)).status_code == 404
+
+
+def test_the_board_reads_in_a_fixed_number_of_queries(org, me, owner):
+    client = logged_in(owner)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url("org-attendance-rows", org)).status_code == 200
+        return len(captured)
+
+    services.staff_clock_in(organization=org, acting_user=me.user)
+    few = queries()
+    for _ in range(4):
+        person = StaffMemberFactory(organization=org, department=me.department)
+        services.staff_clock_in(organization=org, acting_user=person.user)
+    assert queries() == few
