@@ -1,6 +1,6 @@
 """The roster under `/api/orgs/{slug}/roster/`: shifts (CRUD), bulk changes, week copy."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,7 +16,16 @@ from switchboard.staff.attendance.selectors import shifts_list
 MAX_BULK = 500
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}(\.\d+)?$", "example": "07:00:00"}
+)
+class LocalTimeField(serializers.TimeField):
+    """A local wall time, `HH:MM:SS[.ffffff]` with no offset (OpenAPI's `time` format wants one)."""
+
+
 class ShiftSerializer(serializers.ModelSerializer):
+    start_time = LocalTimeField(read_only=True)
+    end_time = LocalTimeField(read_only=True)
     staff_id = serializers.IntegerField()
     staff_name = serializers.CharField(source="staff.full_name")
     department = serializers.SlugField(source="department.slug", allow_null=True, default=None)
