@@ -191,11 +191,15 @@ def test_signature_body_md5_key_and_timestamp_are_checked(server):
     assert httpx.post(wrong_signature, content=body).status_code == 401
     # Same signed query, different body: body_md5 no longer matches.
     assert httpx.post(good, content=_body("e", ["news"], "2")).status_code == 401
-    old = signed_url(server, "POST", path, body, auth_timestamp=str(int(time.time()) - 601))
+    # Far outside the ±600 s window, so that a slow machine cannot carry a request back in.
+    old = signed_url(server, "POST", path, body, auth_timestamp=str(int(time.time()) - 3600))
     response = httpx.post(old, content=body)
     assert response.status_code == 401 and "Timestamp expired" in response.json()["error"]
-    future = signed_url(server, "POST", path, body, auth_timestamp=str(int(time.time()) + 601))
+    future = signed_url(server, "POST", path, body, auth_timestamp=str(int(time.time()) + 3600))
     assert httpx.post(future, content=body).status_code == 401
+    # Well inside the window: a client whose clock is five minutes off is still served.
+    skewed = signed_url(server, "POST", path, body, auth_timestamp=str(int(time.time()) - 300))
+    assert httpx.post(skewed, content=body).status_code == 200
     other_key = client_for(server, key="other")
     with pytest.raises(PusherBadAuth):
         other_key.trigger("news", "e", "1")
