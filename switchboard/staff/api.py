@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -9,6 +9,8 @@ from switchboard.common.api import ServiceBackedWrites, id_field, service_backed
 from switchboard.common.errors import InvalidInput
 from switchboard.common.filters import list_filters
 from switchboard.staff import services
+from switchboard.staff.attendance.api import CurrentStatusSerializer
+from switchboard.staff.attendance.selectors import current_status
 from switchboard.staff.filters import DepartmentFilter, StaffFilter, is_active_value
 from switchboard.staff.models import Department, StaffMember
 from switchboard.staff.selectors import departments_list, staff_list
@@ -59,6 +61,28 @@ class StaffSerializer(serializers.ModelSerializer):
             "has_kiosk_pin",
             "created_at",
         ]
+
+
+class StaffDetailSerializer(StaffSerializer):
+    """One profile with its duty status now (derived per request; the list leaves it out)."""
+
+    duty_status = serializers.SerializerMethodField(help_text="off_duty, on_duty or on_break")
+    current_status = serializers.SerializerMethodField()
+
+    class Meta(StaffSerializer.Meta):
+        fields = [*StaffSerializer.Meta.fields, "duty_status", "current_status"]
+
+    def _status(self, staff) -> dict:
+        if not hasattr(staff, "_current_status"):
+            staff._current_status = current_status(staff)
+        return staff._current_status
+
+    def get_duty_status(self, staff) -> str:
+        return self._status(staff)["status"]
+
+    @extend_schema_field(CurrentStatusSerializer)
+    def get_current_status(self, staff) -> dict:
+        return CurrentStatusSerializer(self._status(staff)).data
 
 
 class StaffUpdateSerializer(serializers.Serializer):
@@ -173,6 +197,10 @@ class StaffViewSet(
             field = "user_id" if "pk" in lookup else "username"
             raise InvalidInput({field: "Not a member of this organisation; invite them first."})
         return {**values, "user": user}
+
+    @extend_schema(responses=StaffDetailSerializer)
+    def retrieve(self, request, org_slug, pk):
+        return Response(StaffDetailSerializer(self.get_object()).data)
 
     @extend_schema(request=StaffCreateSerializer, responses={201: StaffSerializer})
     def create(self, request, org_slug):
