@@ -1,3 +1,4 @@
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -10,6 +11,7 @@ from switchboard.common.errors import InvalidInput
 from switchboard.common.filters import list_filters
 from switchboard.staff import services
 from switchboard.staff.attendance.api import CurrentStatusSerializer
+from switchboard.staff.attendance.feed import calendar_token_rotate
 from switchboard.staff.attendance.selectors import current_status
 from switchboard.staff.filters import DepartmentFilter, StaffFilter, is_active_value
 from switchboard.staff.models import Department, StaffMember
@@ -117,6 +119,11 @@ class StaffCreateSerializer(StaffUpdateSerializer):
                 {"user_id": ["Give the user_id or username of a member (invite newcomers first)."]}
             )
         return attrs
+
+
+class CalendarTokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    url = serializers.URLField(help_text="the .ics feed; anyone holding it reads the shifts")
 
 
 class PinSerializer(serializers.Serializer):
@@ -227,6 +234,15 @@ class StaffViewSet(
     def destroy(self, request, org_slug, pk):
         staff = services.staff_deactivate(staff=self.get_object(), acting_user=request.user)
         return Response(StaffSerializer(staff).data)
+
+    @extend_schema(request=None, responses={201: CalendarTokenSerializer})
+    @action(detail=True, methods=["post"], url_path="calendar-token")
+    def calendar_token(self, request, org_slug, pk):
+        """Issue a new shift feed URL (the old one stops working): the person, or a manager.
+        The token is shown in this answer only."""
+        token = calendar_token_rotate(staff=self.get_object(), acting_user=request.user)
+        url = request.build_absolute_uri(reverse("shift-feed", kwargs={"token": token}))
+        return Response({"token": token, "url": url}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PinSerializer, responses={204: None})
     @action(detail=True, methods=["post"])
