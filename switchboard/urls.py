@@ -24,6 +24,7 @@ from switchboard.bookings.api.sessions import (
 from switchboard.catalog.api import ResourceViewSet, ServiceViewSet
 from switchboard.realtime.views import ChannelAuthView, EventsView, UserAuthView
 from switchboard.staff.api import DepartmentViewSet, StaffViewSet
+from switchboard.staff.attendance.feed import shift_feed
 from switchboard.web.health import health
 
 org_router = SimpleRouter()
@@ -92,6 +93,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     path("health", health, name="health"),
+    path("feeds/shifts/<str:token>.ics", shift_feed, name="shift-feed"),
     path("", include("switchboard.web.urls")),
 ]
 

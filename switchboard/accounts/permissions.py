@@ -62,6 +62,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "attendance.close_forgotten": frozenset({SYSTEM}),
     "roster.view": WORKERS,
     "roster.edit": MANAGERS_AND_JOBS,
+    "attendance.policy_view": MANAGERS,
+    "attendance.policy_edit": OWNERS_AND_JOBS,
+    "staff.calendar_token": MANAGERS_AND_JOBS,
+    "staff.calendar_token_own": WORKERS | {SYSTEM},
     # catalog
     #
     "service.view": WORKERS,

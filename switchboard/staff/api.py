@@ -1,4 +1,5 @@
-from drf_spectacular.utils import extend_schema
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -9,6 +10,9 @@ from switchboard.common.api import ServiceBackedWrites, id_field, service_backed
 from switchboard.common.errors import InvalidInput
 from switchboard.common.filters import list_filters
 from switchboard.staff import services
+from switchboard.staff.attendance.api import CurrentStatusSerializer
+from switchboard.staff.attendance.feed import calendar_token_rotate
+from switchboard.staff.attendance.selectors import current_status
 from switchboard.staff.filters import DepartmentFilter, StaffFilter, is_active_value
 from switchboard.staff.models import Department, StaffMember
 from switchboard.staff.selectors import departments_list, staff_list
@@ -61,6 +65,28 @@ class StaffSerializer(serializers.ModelSerializer):
         ]
 
 
+class StaffDetailSerializer(StaffSerializer):
+    """One profile with its duty status now (derived per request; the list leaves it out)."""
+
+    duty_status = serializers.SerializerMethodField(help_text="off_duty, on_duty or on_break")
+    current_status = serializers.SerializerMethodField()
+
+    class Meta(StaffSerializer.Meta):
+        fields = [*StaffSerializer.Meta.fields, "duty_status", "current_status"]
+
+    def _status(self, staff) -> dict:
+        if not hasattr(staff, "_current_status"):
+            staff._current_status = current_status(staff)
+        return staff._current_status
+
+    def get_duty_status(self, staff) -> str:
+        return self._status(staff)["status"]
+
+    @extend_schema_field(CurrentStatusSerializer)
+    def get_current_status(self, staff) -> dict:
+        return CurrentStatusSerializer(self._status(staff)).data
+
+
 class StaffUpdateSerializer(serializers.Serializer):
     department = serializers.SlugField(allow_null=True, required=False)
     skills = serializers.ListField(child=serializers.CharField(max_length=60), required=False)
@@ -93,6 +119,11 @@ class StaffCreateSerializer(StaffUpdateSerializer):
                 {"user_id": ["Give the user_id or username of a member (invite newcomers first)."]}
             )
         return attrs
+
+
+class CalendarTokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    url = serializers.URLField(help_text="the .ics feed; anyone holding it reads the shifts")
 
 
 class PinSerializer(serializers.Serializer):
@@ -174,6 +205,10 @@ class StaffViewSet(
             raise InvalidInput({field: "Not a member of this organisation; invite them first."})
         return {**values, "user": user}
 
+    @extend_schema(responses=StaffDetailSerializer)
+    def retrieve(self, request, org_slug, pk):
+        return Response(StaffDetailSerializer(self.get_object()).data)
+
     @extend_schema(request=StaffCreateSerializer, responses={201: StaffSerializer})
     def create(self, request, org_slug):
         data = StaffCreateSerializer(data=request.data)
@@ -199,6 +234,15 @@ class StaffViewSet(
     def destroy(self, request, org_slug, pk):
         staff = services.staff_deactivate(staff=self.get_object(), acting_user=request.user)
         return Response(StaffSerializer(staff).data)
+
+    @extend_schema(request=None, responses={201: CalendarTokenSerializer})
+    @action(detail=True, methods=["post"], url_path="calendar-token")
+    def calendar_token(self, request, org_slug, pk):
+        """Issue a new shift feed URL (the old one stops working): the person, or a manager.
+        The token is shown in this answer only."""
+        token = calendar_token_rotate(staff=self.get_object(), acting_user=request.user)
+        url = request.build_absolute_uri(reverse("shift-feed", kwargs={"token": token}))
+        return Response({"token": token, "url": url}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PinSerializer, responses={204: None})
     @action(detail=True, methods=["post"])

@@ -31,6 +31,7 @@ from switchboard.accounts.models import Membership
 from switchboard.accounts.permissions import CUSTOMER, MANAGERS, OPERATOR, OWNER, STAFF
 from switchboard.common.tenancy import org_scope
 from switchboard.realtime.authorization import ChannelGrant
+from switchboard.staff.attendance.selectors import duty_status
 from switchboard.staff.models import StaffMember
 
 OWN_STAFF = "staff:self"
@@ -175,8 +176,17 @@ def _may(user, membership, channel: Channel) -> bool:
 
 
 def _user_info(membership) -> dict:
+    """What presence shows of a member: name, role and, for staff, duty status as they
+    joined (null for members without a staff profile here)."""
     user = membership.user
-    return {"name": user.get_full_name() or user.username, "role": membership.role}
+    with org_scope(membership.organization):
+        staff = StaffMember.objects.filter(user=user, is_active=True).first()
+        duty = duty_status(staff) if staff else None
+    return {
+        "name": user.get_full_name() or user.username,
+        "role": membership.role,
+        "duty_status": duty,
+    }
 
 
 def user_data(user) -> dict:

@@ -52,6 +52,8 @@ class StaffMember(OrgScopedModel):
     # The name this organisation shows for the person; their account's own names are theirs.
     display_name = models.CharField(max_length=150, blank=True)
     kiosk_pin_hash = models.CharField(max_length=128, blank=True)
+    # SHA-256 of the secret in the person's shift feed URL; empty until one is issued.
+    calendar_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     is_active = models.BooleanField(default=True)
 
     class Meta:

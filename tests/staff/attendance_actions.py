@@ -8,7 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from switchboard.common import clock
 from switchboard.staff.attendance import roster, services
+from switchboard.staff.attendance.feed import calendar_token_rotate
 from switchboard.staff.attendance.models import ClockLog, Shift
+from switchboard.staff.attendance.policy import attendance_policy_update
+from switchboard.staff.models import StaffMember
 from tests.staff.factories import StaffMemberFactory
 from tests.support.permissions import api_read
 
@@ -60,6 +63,10 @@ def a_shift(org) -> Shift:
     )
 
 
+def _profile(org):
+    return StaffMember.objects.filter(organization=org).first()
+
+
 def _correct(org, user):
     log = closed_log(org)
     done = services.clock_log_correct(
@@ -80,6 +87,15 @@ def _roster_edit(org, user):
     assert shift.overnight
 
 
+def _own_calendar_token(org, user):
+    me = (
+        StaffMemberFactory(organization=org, user=user)
+        if user
+        else StaffMemberFactory(organization=org)
+    )
+    assert calendar_token_rotate(staff=me, acting_user=user)
+
+
 ATTENDANCE_ACTIONS = {
     "attendance.view": api_read("attendance-status", "attendance.view"),
     "attendance.punch_own": _own_punch,
@@ -90,6 +106,14 @@ ATTENDANCE_ACTIONS = {
     ),
     "roster.view": api_read("shift-list", "roster.view"),
     "roster.edit": _roster_edit,
+    "attendance.policy_view": api_read("attendance-policy", "attendance.policy_view"),
+    "attendance.policy_edit": lambda org, user: attendance_policy_update(
+        organization=org, acting_user=user, grace_minutes=10
+    ),
+    "staff.calendar_token": lambda org, user: calendar_token_rotate(
+        staff=StaffMemberFactory(organization=org), acting_user=user
+    ),
+    "staff.calendar_token_own": _own_calendar_token,
 }
 
 SHIFT_BODY = {"staff": 1, "date": "2026-06-01", "start_time": "09:00", "end_time": "17:00"}
@@ -115,4 +139,7 @@ ATTENDANCE_ROUTES = [
         None,
         {"source_week": "2026-06-01", "target_week": "2026-06-08"},
     ),
+    ("attendance-policy", "get", "attendance.policy_view", None, None),
+    ("attendance-policy", "patch", "attendance.policy_edit", None, {"grace_minutes": 9}),
+    ("staff-calendar-token", "post", "staff.calendar_token", _profile, None),
 ]

@@ -14,7 +14,7 @@ from switchboard.accounts.scoping import OrgScopedMixin
 from switchboard.common.api import Pagination, id_field, time_field
 from switchboard.common.errors import NotFound
 from switchboard.common.filters import list_filters, parse_id
-from switchboard.staff.attendance import selectors, services
+from switchboard.staff.attendance import policy, selectors, services
 from switchboard.staff.attendance.filters import LogFilter
 from switchboard.staff.attendance.models import ClockLog
 from switchboard.staff.attendance.roster import staff_of
@@ -161,3 +161,33 @@ class LogCorrectView(OrgScopedMixin, APIView):
             raise NotFound("No such clock log.")
         log = services.clock_log_correct(log=log, acting_user=request.user, **data.validated_data)
         return Response(LogSerializer(log).data)
+
+
+class PolicySerializer(serializers.Serializer):
+    grace_minutes = serializers.IntegerField(min_value=0, max_value=120)
+    early_allowance_minutes = serializers.IntegerField(min_value=0, max_value=720)
+    late_allowance_minutes = serializers.IntegerField(min_value=0, max_value=720)
+    half_day_minutes = serializers.IntegerField(min_value=0, max_value=1440)
+    absent_minutes = serializers.IntegerField(min_value=0, max_value=1440)
+    max_open_hours = serializers.IntegerField(min_value=1, max_value=48)
+    paid_breaks = serializers.BooleanField()
+
+
+class PolicyView(OrgScopedMixin, APIView):
+    """The organisation's attendance thresholds (the defaults until an owner sets any)."""
+
+    read_action = "attendance.policy_view"
+    permission_actions = {"GET": "attendance.policy_view", "PATCH": "attendance.policy_edit"}
+
+    @extend_schema(responses=PolicySerializer)
+    def get(self, request, org_slug):
+        return Response(PolicySerializer(selectors.policy_for(self.organization)).data)
+
+    @extend_schema(request=PolicySerializer(partial=True), responses=PolicySerializer)
+    def patch(self, request, org_slug):
+        data = PolicySerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        found = policy.attendance_policy_update(
+            organization=self.organization, acting_user=request.user, **data.validated_data
+        )
+        return Response(PolicySerializer(found).data)

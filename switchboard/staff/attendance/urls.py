@@ -21,6 +21,7 @@ urlpatterns = [
     path("attendance/toggle-break/", api.ToggleBreakView.as_view(), name="attendance-toggle-break"),
     path("attendance/status/", api.AttendanceStatusView.as_view(), name="attendance-status"),
     path("attendance/logs/", api.LogListView.as_view(), name="attendance-logs"),
+    path("attendance/policy/", api.PolicyView.as_view(), name="attendance-policy"),
     path(
         "attendance/logs/<int:pk>/correct/",
         api.LogCorrectView.as_view(),

@@ -1,8 +1,10 @@
-"""Concurrent punches for one person, with real threads against the real database (a file
-for SQLite, the test server for PostgreSQL): one change, never two open logs."""
+"""Concurrent punches for one person, with real threads and real processes against the real
+database (a file for SQLite, the test server for PostgreSQL): one change, never two open
+logs."""
 
 import contextlib
 import itertools
+import multiprocessing
 import random
 import threading
 import traceback
@@ -84,6 +86,37 @@ def test_random_concurrent_punches_never_make_two_open_logs():
 
     _, failures = in_threads(work)
     assert failures == [], failures[0]
+    check_invariants(me)
+
+
+PROCESSES = 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_punches_from_several_processes_never_make_two_open_logs():
+    from tests.staff.attendance.concurrency_worker import process_main
+
+    org, me = _person()
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(PROCESSES)
+    name = connection.settings_dict["NAME"]
+    processes = [
+        context.Process(
+            target=process_main, args=(name, org.pk, me.pk, seed, THREADS // PROCESSES, barrier)
+        )
+        for seed in range(PROCESSES)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
+    assert [p.exitcode for p in processes] == [0] * PROCESSES
+    with cross_org():
+        assert ClockLog.objects.filter(staff=me).exists()
+    check_invariants(me)
+
+
+def check_invariants(me):
     with cross_org():
         logs = list(ClockLog.objects.filter(staff=me).order_by("clock_in_at"))
         assert sum(log.clock_out_at is None for log in logs) <= 1
