@@ -62,6 +62,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "attendance.close_forgotten": frozenset({SYSTEM}),
     "roster.view": WORKERS,
     "roster.edit": MANAGERS_AND_JOBS,
+    # kiosk devices: registering one hands out a credential, so owners only
+    "kiosk.manage": OWNERS_AND_JOBS,
     # catalog
     #
     "service.view": WORKERS,

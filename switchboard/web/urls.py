@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from switchboard.web import employees, resources, views
+from switchboard.web import employees, kiosk, resources, views
 
 urlpatterns = [
     path("", views.index, name="home"),
@@ -22,4 +22,8 @@ urlpatterns = [
         name="org-assignment-move",
     ),
     path("o/<slug:org_slug>/resources/", resources.resources_page, name="org-resources"),
+    path("o/<slug:org_slug>/kiosk/", kiosk.kiosk_page, name="org-kiosk"),
+    path("o/<slug:org_slug>/kiosk/pair/<str:token>/", kiosk.kiosk_pair, name="org-kiosk-pair"),
+    path("o/<slug:org_slug>/kiosks/", kiosk.kiosks_page, name="org-kiosks"),
+    path("o/<slug:org_slug>/kiosks/revoke", kiosk.kiosk_revoke, name="org-kiosk-revoke"),
 ]
