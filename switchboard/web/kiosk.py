@@ -103,12 +103,12 @@ def _page(request, org, device, status=200, **context):
 
 
 def _panel(staff, source, **context):
-    status = current_status(staff)
+    duty = current_status(staff)
     return {
         "person": staff,
-        "status": status,
+        "duty": duty,
         "source": source,
-        "actions": ACTIONS[status["status"]],
+        "actions": ACTIONS[duty["status"]],
     } | context
 
 
@@ -147,7 +147,7 @@ def _punch(request, org, device):
             device=device, staff=staff, pin=request.POST["pin"], action=action, source=source
         )
     except DomainError as exc:
-        panel = _panel(staff, source, pin_error=_describe(exc), current=getattr(exc, "extra", {}))
+        panel = _panel(staff, source, pin_error=_describe(exc))
         return _page(request, org, device, status=exc.status_code, **panel)
     done = {"person": staff, "message": DONE[action], "status": status}
     return _page(request, org, device, done=done)
