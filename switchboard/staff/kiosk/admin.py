@@ -19,3 +19,4 @@ class KioskDeviceAdmin(ReadOnlyAdmin):
 class KioskPinFailureAdmin(ReadOnlyAdmin):
     list_display = ["device", "staff", "at"]
     list_filter = ["device__organization"]
+    search_fields = ["device__name", "staff__user__username", "device__organization__slug"]
