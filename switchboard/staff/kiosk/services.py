@@ -146,6 +146,8 @@ def kiosk_punch(
     with org_scope(organization):
         at = now()
         _check_not_locked(device, staff, at)
+        if not staff.has_kiosk_pin:
+            raise InvalidInput({"pin": "You have no kiosk PIN yet; ask a manager to set one."})
         if not staff_check_pin(staff=staff, pin=pin or ""):
             left = _record_failure(device, staff, at)
             if left <= 0:

@@ -153,3 +153,11 @@ def test_an_unknown_action_or_source_is_bad_input(kiosk, person):
     with pytest.raises(InvalidInput):
         punch(kiosk[0], person, source="web")
     assert not ClockLog.objects.exists()
+
+
+def test_someone_without_a_pin_is_told_so_and_nothing_is_counted(org, kiosk):
+    staff = StaffMemberFactory(organization=org)
+    with pytest.raises(InvalidInput) as caught:
+        punch(kiosk[0], staff, pin="1234")
+    assert "no kiosk PIN" in caught.value.fields["pin"][0]
+    assert not KioskPinFailure.objects.exists() and not ClockLog.objects.exists()
