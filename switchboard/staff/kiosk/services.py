@@ -127,11 +127,24 @@ def _check_not_locked(device, staff, at) -> None:
         raise TooManyAttempts("Too many wrong PINs for you here; try again in 15 minutes.")
 
 
-@transaction.atomic
-def _record_failure(device, staff, at) -> int:
-    KioskDevice.objects.select_for_update().filter(pk=device.pk).first()
-    KioskPinFailure.objects.create(device=device, staff=staff, at=at)
-    return PERSON_LIMIT - _failures(device, at - FAILURE_WINDOW).filter(staff=staff).count()
+def _pin_refusal(device, staff, pin) -> DomainError | None:
+    """Why the PIN is refused, or None. Under the device's lock, so that wrong PINs typed
+    at once on one device are counted one after another and never pass the limits; the
+    failure row is committed even though the punch is then refused."""
+    with transaction.atomic():
+        KioskDevice.objects.select_for_update().filter(pk=device.pk).first()
+        at = now()
+        _check_not_locked(device, staff, at)
+        if not staff.has_kiosk_pin:
+            return InvalidInput({"pin": "You have no kiosk PIN yet; ask a manager to set one."})
+        if staff_check_pin(staff=staff, pin=pin or ""):
+            KioskPinFailure.objects.filter(device=device, staff=staff).delete()
+            return None
+        KioskPinFailure.objects.create(device=device, staff=staff, at=at)
+        left = PERSON_LIMIT - _failures(device, at - FAILURE_WINDOW).filter(staff=staff).count()
+    if left <= 0:
+        return TooManyAttempts("Wrong PIN. Too many tries: wait 15 minutes.")
+    return InvalidInput({"pin": f"Wrong PIN. {left} tries left."})
 
 
 def kiosk_punch(
@@ -144,16 +157,9 @@ def kiosk_punch(
         raise InvalidInput({"source": "kiosk_pin or kiosk_badge."})
     organization = device.organization
     with org_scope(organization):
-        at = now()
-        _check_not_locked(device, staff, at)
-        if not staff.has_kiosk_pin:
-            raise InvalidInput({"pin": "You have no kiosk PIN yet; ask a manager to set one."})
-        if not staff_check_pin(staff=staff, pin=pin or ""):
-            left = _record_failure(device, staff, at)
-            if left <= 0:
-                raise TooManyAttempts("Wrong PIN. Too many tries: wait 15 minutes.")
-            raise InvalidInput({"pin": f"Wrong PIN. {left} tries left."})
-        KioskPinFailure.objects.filter(device=device, staff=staff).delete()
+        refusal = _pin_refusal(device, staff, pin)
+    if refusal is not None:
+        raise refusal
     extra = {"clock_in": {"source": source, "device": device}, "clock_out": {"source": source}}
     extra = extra.get(action, {})
     return PUNCHES[action](organization=organization, acting_user=None, staff=staff, **extra)
