@@ -14,6 +14,7 @@ from tests.bookings.factories import book
 from tests.catalog.factories import ResourceFactory, ServiceFactory
 from tests.staff.attendance_actions import a_shift, closed_log
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
+from tests.staff.kiosk_actions import a_kiosk
 
 METHODS = ["get", "post", "put", "patch", "delete"]
 
@@ -32,6 +33,10 @@ UNSCOPED_API_ROUTES = {
     "realtime-user-auth",
     "realtime-events",
 }
+
+# Kiosk pages: a device's token authenticates them, not a login; without one they answer
+# 404, as for an organisation that does not exist (tests/web/test_kiosk.py).
+DEVICE_PAGES = {"org-kiosk", "org-kiosk-pair"}
 
 # Org-scoped API routes a customer may reach; every other one is internal (403).
 CUSTOMER_VISIBLE = {
@@ -84,7 +89,9 @@ def _object_in(model, org):
 
 def build_url(name, kwargs, pattern, org, slug=None):
     values = {"org_slug": slug or org.slug}
-    for kwarg in kwargs - {"org_slug"}:
+    if "token" in kwargs:
+        values["token"] = "not-a-token"  # a kiosk's one-time link, with no real token
+    for kwarg in kwargs - {"org_slug", "token"}:
         model = _model_of(pattern)
         assert kwarg == "pk" and model is not None, (
             f"The isolation test cannot fill '{kwarg}' for route '{name}': teach build_url."
@@ -106,7 +113,7 @@ def populated_org(org, owner, customer):
         customer=customer,
         resource=ResourceFactory(organization=org),
     )
-    closed_log(org), a_shift(org)
+    closed_log(org), a_shift(org), a_kiosk(org)
     return org
 
 
@@ -147,6 +154,8 @@ def test_anonymous_is_refused(api, populated_org, name, kwargs, pattern):
         response = getattr(api, method)(url, {}, format="json")
         if url.startswith("/api/"):
             assert response.status_code in (401, 403), f"{method.upper()} {url}"
+        elif name in DEVICE_PAGES:
+            assert response.status_code == 404, f"{method.upper()} {url}"
         else:
             assert response.status_code == 302, f"{method.upper()} {url}"
             assert response["Location"].startswith(reverse("login"))

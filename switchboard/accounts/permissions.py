@@ -66,6 +66,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "attendance.policy_edit": OWNERS_AND_JOBS,
     "staff.calendar_token": MANAGERS_AND_JOBS,
     "staff.calendar_token_own": WORKERS | {SYSTEM},
+    # kiosk devices: registering one hands out a credential, so owners only
+    "kiosk.manage": OWNERS_AND_JOBS,
     # catalog
     #
     "service.view": WORKERS,

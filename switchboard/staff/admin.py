@@ -131,3 +131,4 @@ class StaffMemberAdmin(admin.ModelAdmin):
 
 
 from switchboard.staff.attendance import admin as attendance_admin  # noqa: E402, F401
+from switchboard.staff.kiosk import admin as kiosk_admin  # noqa: E402, F401

@@ -54,12 +54,19 @@ class StaffMember(OrgScopedModel):
     kiosk_pin_hash = models.CharField(max_length=128, blank=True)
     # SHA-256 of the secret in the person's shift feed URL; empty until one is issued.
     calendar_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # What a badge reader types at the kiosk (keyboard wedge); unique in the organisation.
+    badge_code = models.CharField(max_length=64, blank=True)
     is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["user__first_name", "user__last_name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "user"], name="uniq_staff_user"),
+            models.UniqueConstraint(
+                fields=["organization", "badge_code"],
+                condition=~models.Q(badge_code=""),
+                name="uniq_staff_badge_code",
+            ),
         ]
 
     def __str__(self):
@@ -82,3 +89,4 @@ from switchboard.staff.attendance.models import (  # noqa: E402, F401
     ClockLogCorrection,
     Shift,
 )
+from switchboard.staff.kiosk.models import KioskDevice, KioskPinFailure  # noqa: E402, F401

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from switchboard.web import attendance, employees, resources, views
+from switchboard.web import attendance, employees, kiosk, resources, views
 
 urlpatterns = [
     path("", views.index, name="home"),
@@ -31,4 +31,8 @@ urlpatterns = [
         attendance.attendance_board_rows,
         name="org-attendance-rows",
     ),
+    path("o/<slug:org_slug>/kiosk/", kiosk.kiosk_page, name="org-kiosk"),
+    path("o/<slug:org_slug>/kiosk/pair/<str:token>/", kiosk.kiosk_pair, name="org-kiosk-pair"),
+    path("o/<slug:org_slug>/kiosks/", kiosk.kiosks_page, name="org-kiosks"),
+    path("o/<slug:org_slug>/kiosks/revoke", kiosk.kiosk_revoke, name="org-kiosk-revoke"),
 ]

@@ -24,6 +24,7 @@ from tests.bookings.permission_actions import BOOKING_ACTIONS
 from tests.catalog.factories import ResourceFactory, ServiceFactory
 from tests.staff.attendance_actions import ATTENDANCE_ACTIONS, ATTENDANCE_ROUTES
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
+from tests.staff.kiosk_actions import KIOSK_ACTIONS, KIOSK_ROUTES
 from tests.support.permissions import api_read
 from tests.test_isolation import routes
 
@@ -117,6 +118,7 @@ ACTIONS = {
     ),
     **BOOKING_ACTIONS,
     **ATTENDANCE_ACTIONS,
+    **KIOSK_ACTIONS,
 }
 
 CASES = [(action, role) for action in sorted(permissions.PERMISSIONS) for role in ROLES]
@@ -203,6 +205,7 @@ ROUTE_CASES = [
     ("resource-detail", "patch", "resource.update", _resource, {"kind": "pc"}),
     ("resource-detail", "delete", "resource.update", _resource, None),
     *ATTENDANCE_ROUTES,
+    *KIOSK_ROUTES,
 ]
 REFUSALS = [
     (name, method, action, target, payload, role)

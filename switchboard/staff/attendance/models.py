@@ -28,6 +28,10 @@ class ClockLog(OrgScopedModel):
     punched_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The kiosk a `kiosk_*` punch came from.
+    device = models.ForeignKey(
+        "staff.KioskDevice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     auto_closed = models.BooleanField(default=False)
     needs_review = models.BooleanField(default=False)
 

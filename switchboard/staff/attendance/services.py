@@ -92,7 +92,12 @@ def _source(source: str) -> str:
 @org_scoped
 @transaction.atomic
 def staff_clock_in(
-    *, organization: Organization, acting_user: User | None, staff=None, source: str = "web"
+    *,
+    organization: Organization,
+    acting_user: User | None,
+    staff=None,
+    source: str = "web",
+    device=None,
 ) -> dict:
     source = _source(source)
     staff = _punch_target(organization, acting_user, staff)
@@ -114,6 +119,7 @@ def staff_clock_in(
         clock_in_at=at,
         source=source,
         punched_by=acting_user,
+        device=device,
     )
     emit_attendance_logged(log, "clock_in")
     return _finish(staff, "clock_in", at)

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("staff", "0003_attendance"),
+        ("staff", "0004_kiosk"),
     ]
 
     operations = [
