@@ -62,6 +62,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "attendance.close_forgotten": frozenset({SYSTEM}),
     "roster.view": WORKERS,
     "roster.edit": MANAGERS_AND_JOBS,
+    # the timesheet of everyone; without it a worker reads their own only
+    "attendance.timesheet_all": MANAGERS,
     # catalog
     #
     "service.view": WORKERS,
