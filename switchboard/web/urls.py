@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from switchboard.web import employees, resources, views
+from switchboard.web import employees, resources, roster, timesheet, views
 
 urlpatterns = [
     path("", views.index, name="home"),
@@ -22,4 +22,9 @@ urlpatterns = [
         name="org-assignment-move",
     ),
     path("o/<slug:org_slug>/resources/", resources.resources_page, name="org-resources"),
+    path("o/<slug:org_slug>/roster/", roster.roster_page, name="org-roster"),
+    path("o/<slug:org_slug>/timesheet/", timesheet.timesheet_page, name="org-timesheet"),
+    path(
+        "o/<slug:org_slug>/timesheet/table", timesheet.timesheet_table, name="org-timesheet-table"
+    ),
 ]
