@@ -15,6 +15,10 @@
   var DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
   function csrfToken() {
+    var config = document.getElementById('realtime-config');
+    if (config) {
+      return JSON.parse(config.textContent).csrfToken;
+    }
     var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
     return match ? decodeURIComponent(match[1]) : '';
   }
