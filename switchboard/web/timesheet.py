@@ -9,21 +9,10 @@ from urllib.parse import urlencode
 from django.shortcuts import render
 from django.urls import reverse
 
-from switchboard.accounts import permissions
-from switchboard.staff.attendance.timesheet import MAX_DAYS, timesheet
+from switchboard.staff.attendance.timesheet import MAX_DAYS, timesheet, timesheet_staff
 from switchboard.staff.channels import member_channels
-from switchboard.staff.models import StaffMember
 from switchboard.web.roster import local_today, parse_day
 from switchboard.web.views import org_page
-
-
-def whose(membership) -> int | None:
-    """None for everyone (managers), else the member's own staff id (0: no profile)."""
-    role = permissions.OWNER if membership.user.is_superuser else membership.role
-    if permissions.may(role, "attendance.timesheet_all"):
-        return None
-    own = StaffMember.objects.filter(organization=membership.organization, user=membership.user)
-    return own.values_list("pk", flat=True).first() or 0
 
 
 def read_range(request, org):
@@ -42,7 +31,11 @@ def read_range(request, org):
 def _context(request, membership):
     org = membership.organization
     date_from, date_to, error = read_range(request, org)
-    rows = [] if error else timesheet(org, date_from, date_to, staff=whose(membership))
+    rows = (
+        []
+        if error
+        else timesheet(org, date_from, date_to, staff=timesheet_staff(org, request.user))
+    )
     query = urlencode({"date_from": date_from, "date_to": date_to, "format": "csv"})
     csv_url = reverse("attendance-timesheet", kwargs={"org_slug": org.slug}) + "?" + query
     return {

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from switchboard.common import clock
 from switchboard.staff.attendance import roster, services
 from switchboard.staff.attendance.models import ClockLog, Shift
+from switchboard.staff.attendance.timesheet import timesheet_staff
 from tests.staff.factories import StaffMemberFactory
 from tests.support.permissions import api_read
 
@@ -90,6 +91,9 @@ ATTENDANCE_ACTIONS = {
     ),
     "roster.view": api_read("shift-list", "roster.view"),
     "roster.edit": _roster_edit,
+    "attendance.timesheet_all": lambda org, user: timesheet_staff(
+        org, user, StaffMemberFactory(organization=org).pk
+    ),
 }
 
 SHIFT_BODY = {"staff": 1, "date": "2026-06-01", "start_time": "09:00", "end_time": "17:00"}
@@ -101,6 +105,7 @@ ATTENDANCE_ROUTES = [
     ),
     ("attendance-status", "get", "attendance.view", None, None),
     ("attendance-logs", "get", "attendance.view", None, None),
+    ("attendance-timesheet", "get", "attendance.view", None, None),
     ("attendance-log-correct", "post", "attendance.correct", closed_log, {"reason": "x"}),
     ("shift-list", "get", "roster.view", None, None),
     ("shift-list", "post", "roster.edit", None, SHIFT_BODY),

@@ -9,7 +9,9 @@ whatever the range: the policy, the shifts, the logs with their breaks.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from switchboard.accounts import permissions
 from switchboard.common.clock import now
+from switchboard.common.errors import Forbidden
 from switchboard.staff.attendance.models import ClockLog, Shift
 from switchboard.staff.attendance.selectors import (
     break_minutes,
@@ -19,6 +21,7 @@ from switchboard.staff.attendance.selectors import (
     shift_attendance,
     shift_window,
 )
+from switchboard.staff.models import StaffMember
 
 MAX_DAYS = 62
 UNSCHEDULED = "unscheduled"
@@ -39,6 +42,19 @@ class TimesheetRow:
     early_exit: bool
     overtime_minutes: int
     status: str
+
+
+def timesheet_staff(organization, user, wanted: int | None = None) -> int | None:
+    """Whose timesheet `user` reads: `wanted` (None: everyone) with the row
+    `attendance.timesheet_all`, else their own profile's id (0 without one). Asking for
+    someone else's without the row is Forbidden."""
+    if permissions.may(permissions.acting_role(organization, user), "attendance.timesheet_all"):
+        return wanted
+    own = StaffMember.objects.filter(organization=organization, user=user) if user else None
+    mine = own.values_list("pk", flat=True).first() if own is not None else None
+    if wanted is not None and wanted != mine:
+        raise Forbidden("You may read your own timesheet only.")
+    return mine or 0
 
 
 def timesheet(organization, date_from: date, date_to: date, *, staff=None, at=None) -> list:

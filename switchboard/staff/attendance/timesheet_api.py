@@ -12,14 +12,12 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from switchboard.accounts import permissions
 from switchboard.accounts.scoping import OrgScopedMixin
-from switchboard.common.errors import Forbidden, InvalidInput
+from switchboard.common.errors import InvalidInput
 from switchboard.common.filters import list_filters
 from switchboard.staff.attendance.filters import TimesheetFilter
 from switchboard.staff.attendance.models import ClockLog
-from switchboard.staff.attendance.timesheet import MAX_DAYS, timesheet
-from switchboard.staff.models import StaffMember
+from switchboard.staff.attendance.timesheet import MAX_DAYS, timesheet, timesheet_staff
 
 CSV_COLUMNS = [
     "staff_id",
@@ -116,20 +114,10 @@ class TimesheetView(OrgScopedMixin, APIView):
         date_from, date_to = filters["date_from"], filters["date_to"]
         if date_to < date_from or (date_to - date_from).days >= MAX_DAYS:
             raise InvalidInput({"date_to": f"Give 1 to {MAX_DAYS} days from date_from."})
-        staff = self._staff(filters.get("staff"))
+        staff = timesheet_staff(self.organization, request.user, filters.get("staff"))
         rows = timesheet(self.organization, date_from, date_to, staff=staff)
         if filters.get("format") == "csv":
             name = f"timesheet-{date_from}-{date_to}.csv"
             headers = {"Content-Disposition": f'attachment; filename="{name}"'}
             return Response(csv_text(rows, self.organization.tzinfo), headers=headers)
         return Response(TimesheetRowSerializer(rows, many=True).data)
-
-    def _staff(self, wanted):
-        role = permissions.OWNER if self.request.user.is_superuser else self.role
-        if permissions.may(role, "attendance.timesheet_all"):
-            return wanted
-        own = StaffMember.objects.filter(organization=self.organization, user=self.request.user)
-        mine = own.values_list("pk", flat=True).first()
-        if wanted is not None and wanted != mine:
-            raise Forbidden("You may read your own timesheet only.")
-        return mine or 0  # no profile: nothing to show
