@@ -68,6 +68,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "staff.calendar_token_own": WORKERS | {SYSTEM},
     # kiosk devices: registering one hands out a credential, so owners only
     "kiosk.manage": OWNERS_AND_JOBS,
+    # the timesheet of everyone; without it a worker reads their own only
+    "attendance.timesheet_all": MANAGERS,
     # catalog
     #
     "service.view": WORKERS,

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from switchboard.web import attendance, employees, kiosk, resources, views
+from switchboard.web import attendance, employees, kiosk, resources, roster, timesheet, views
 
 urlpatterns = [
     path("", views.index, name="home"),
@@ -35,4 +35,9 @@ urlpatterns = [
     path("o/<slug:org_slug>/kiosk/pair/<str:token>/", kiosk.kiosk_pair, name="org-kiosk-pair"),
     path("o/<slug:org_slug>/kiosks/", kiosk.kiosks_page, name="org-kiosks"),
     path("o/<slug:org_slug>/kiosks/revoke", kiosk.kiosk_revoke, name="org-kiosk-revoke"),
+    path("o/<slug:org_slug>/roster/", roster.roster_page, name="org-roster"),
+    path("o/<slug:org_slug>/timesheet/", timesheet.timesheet_page, name="org-timesheet"),
+    path(
+        "o/<slug:org_slug>/timesheet/table", timesheet.timesheet_table, name="org-timesheet-table"
+    ),
 ]

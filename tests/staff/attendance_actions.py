@@ -11,6 +11,7 @@ from switchboard.staff.attendance import roster, services
 from switchboard.staff.attendance.feed import calendar_token_rotate
 from switchboard.staff.attendance.models import ClockLog, Shift
 from switchboard.staff.attendance.policy import attendance_policy_update
+from switchboard.staff.attendance.timesheet import timesheet_staff
 from switchboard.staff.models import StaffMember
 from tests.staff.factories import StaffMemberFactory
 from tests.support.permissions import api_read
@@ -114,6 +115,9 @@ ATTENDANCE_ACTIONS = {
         staff=StaffMemberFactory(organization=org), acting_user=user
     ),
     "staff.calendar_token_own": _own_calendar_token,
+    "attendance.timesheet_all": lambda org, user: timesheet_staff(
+        org, user, StaffMemberFactory(organization=org).pk
+    ),
 }
 
 SHIFT_BODY = {"staff": 1, "date": "2026-06-01", "start_time": "09:00", "end_time": "17:00"}
@@ -125,6 +129,7 @@ ATTENDANCE_ROUTES = [
     ),
     ("attendance-status", "get", "attendance.view", None, None),
     ("attendance-logs", "get", "attendance.view", None, None),
+    ("attendance-timesheet", "get", "attendance.view", None, None),
     ("attendance-log-correct", "post", "attendance.correct", closed_log, {"reason": "x"}),
     ("shift-list", "get", "roster.view", None, None),
     ("shift-list", "post", "roster.edit", None, SHIFT_BODY),

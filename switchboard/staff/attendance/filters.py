@@ -34,3 +34,12 @@ class ShiftFilter(django_filters.FilterSet):
     week = DayFilter(help_text="any day of the week (Monday to Sunday) to list")
     staff = IdFilter(help_text="a staff id")
     department = text_filter("department slug", max_length=60)
+
+
+class TimesheetFilter(django_filters.FilterSet):
+    date_from = DayFilter(required=True, help_text="the first local day")
+    date_to = DayFilter(required=True, help_text="the last local day (at most 62 days on)")
+    staff = IdFilter(help_text="a staff id (staff members: their own only)")
+    format = django_filters.ChoiceFilter(
+        choices=[("json", "json"), ("csv", "csv")], help_text="csv: a CSV file with a header"
+    )

@@ -9,6 +9,7 @@ from switchboard.staff.attendance.roster_api import (
     RosterCopyWeekView,
     ShiftViewSet,
 )
+from switchboard.staff.attendance.timesheet_api import TimesheetView
 
 router = SimpleRouter()
 router.register("roster/shifts", ShiftViewSet, basename="shift")
@@ -27,6 +28,7 @@ urlpatterns = [
         api.LogCorrectView.as_view(),
         name="attendance-log-correct",
     ),
+    path("attendance/timesheet/", TimesheetView.as_view(), name="attendance-timesheet"),
     # Before the router, so that `bulk` is never read as a shift id.
     path("roster/shifts/bulk/", RosterBulkView.as_view(), name="roster-bulk"),
     path("roster/copy-week/", RosterCopyWeekView.as_view(), name="roster-copy-week"),
