@@ -9,7 +9,7 @@ first one left and writes nothing.
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from django.db import OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 
 from switchboard.accounts import permissions
 from switchboard.accounts.models import Organization, User
@@ -25,6 +25,9 @@ REPEAT_SECONDS = 5
 LOCK_TIMEOUT = "5s"
 LOCK_NOT_AVAILABLE = "55P03"
 SOURCES = set(ClockLog.Source.values) - {ClockLog.Source.AUTO}
+# The PostgreSQL guards of migration staff/0006 (SQLite relies on the checks here).
+OVERLAP_CONSTRAINT = "clocklog_no_overlap"
+BREAK_GUARD = "break_inside_log"
 
 
 @contextmanager
@@ -220,6 +223,22 @@ def _break_end(staff, at) -> dict:
     return _finish(staff, "end_break", at)
 
 
+@contextmanager
+def _guarded():
+    """A write the database may refuse: its guards' violations become a 409 (inside a
+    savepoint, so the caller's transaction rolls back cleanly), anything else is raised."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        text = str(exc)
+        if OVERLAP_CONSTRAINT in text:
+            raise Conflict("The times overlap another log of this person.") from exc
+        if BREAK_GUARD in text:
+            raise Conflict("A break would lie outside its log.") from exc
+        raise
+
+
 # Corrections
 
 
@@ -253,7 +272,8 @@ def clock_log_correct(
         new_clock_out_at=new_out,
     )
     log.clock_in_at, log.clock_out_at, log.needs_review = new_in, new_out, False
-    log.save(update_fields=["clock_in_at", "clock_out_at", "needs_review"])
+    with _guarded():
+        log.save(update_fields=["clock_in_at", "clock_out_at", "needs_review"])
     return log
 
 
@@ -308,7 +328,8 @@ def auto_close(log) -> ClockLog:
     # Never before what the log already holds: its clock-in and its ended breaks.
     ends = Break.objects.filter(log=log, ended_at__isnull=False).values_list("ended_at", flat=True)
     floor = max([log.clock_in_at + timedelta(seconds=1), *ends])
-    _close(log, min(max(end, floor), max(now(), floor)), auto=True)
+    with _guarded():
+        _close(log, min(max(end, floor), max(now(), floor)), auto=True)
     log.staff.organization = log.organization
     emit_attendance_logged(log, "clock_out")
     emit_clock_status(log.staff, "clock_out", selectors.current_status(log.staff), now())
