@@ -1,6 +1,7 @@
 """Clock logs, breaks, shifts and corrections. Duty status is derived from the open log
 and break (`selectors.current_status`), never stored; the database holds the invariants:
-one open log per person, one open break per log, an end after its start."""
+one open log per person, one open break per log, an end after its start; on PostgreSQL
+also no two logs of a person overlapping and breaks inside their log (migration 0006)."""
 
 from django.conf import settings
 from django.db import models
