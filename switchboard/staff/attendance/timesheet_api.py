@@ -5,6 +5,7 @@ reads their own (row `attendance.timesheet_all` decides)."""
 import csv
 import io
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -52,6 +53,37 @@ class TimesheetRowSerializer(serializers.Serializer):
     status = serializers.CharField(
         help_text="upcoming, present, half_day, absent, or unscheduled (logs with no shift)"
     )
+
+
+def json_rows(rows) -> list[dict]:
+    """What `TimesheetRowSerializer(rows, many=True).data` gives, written directly: for a
+    month of 500 people the serializer's per-field machinery took longer than the rest."""
+    zone = timezone.get_current_timezone()
+
+    def stamp(moment):  # as DRF's DateTimeField writes it
+        if moment is None:
+            return None
+        text = moment.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return [
+        {
+            "staff_id": row.staff_id,
+            "staff_name": row.staff_name,
+            "date": row.date.isoformat(),
+            "shift_start": row.shift_start.isoformat() if row.shift_start else None,
+            "shift_end": row.shift_end.isoformat() if row.shift_end else None,
+            "clock_in_at": stamp(row.clock_in_at),
+            "clock_out_at": stamp(row.clock_out_at),
+            "break_minutes": row.break_minutes,
+            "worked_minutes": row.worked_minutes,
+            "late": row.late,
+            "early_exit": row.early_exit,
+            "overtime_minutes": row.overtime_minutes,
+            "status": row.status,
+        }
+        for row in rows
+    ]
 
 
 class CSVRenderer(BaseRenderer):
@@ -120,4 +152,4 @@ class TimesheetView(OrgScopedMixin, APIView):
             name = f"timesheet-{date_from}-{date_to}.csv"
             headers = {"Content-Disposition": f'attachment; filename="{name}"'}
             return Response(csv_text(rows, self.organization.tzinfo), headers=headers)
-        return Response(TimesheetRowSerializer(rows, many=True).data)
+        return Response(json_rows(rows))

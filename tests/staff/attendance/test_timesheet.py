@@ -140,3 +140,31 @@ def test_the_query_count_does_not_grow_with_people(api, org, owner, other_org):
     Shift.objects.all().delete()
     ClockLog.objects.all().delete()
     assert _queries(api, org, owner, 10) == few
+
+
+def test_the_json_rows_are_what_the_serializer_writes(org, person):
+    from switchboard.staff.attendance.timesheet import timesheet
+    from switchboard.staff.attendance.timesheet_api import TimesheetRowSerializer, json_rows
+
+    org.timezone = "America/New_York"
+    org.save()
+    other = StaffMemberFactory(organization=org, display_name="Other")
+    worked_day(org, person, late_minutes=20)
+    worked_day(org, other, DAY + timedelta(days=1))
+    Shift.objects.create(  # no log: absent
+        organization=org, staff=other, date=DAY, start_time=time(22), end_time=time(6)
+    )
+    open_log = ClockLog.objects.create(  # still running, with a running break, no shift
+        organization=org, staff=person, clock_in_at=datetime(2026, 6, 3, 13, 5, tzinfo=UTC)
+    )
+    Break.objects.create(log=open_log, started_at=datetime(2026, 6, 3, 14, tzinfo=UTC))
+    with clock.frozen_at(datetime(2026, 6, 3, 15, tzinfo=UTC)):
+        rows = timesheet(org, DAY, DAY + timedelta(days=2))
+    statuses = {(row.staff_id, row.date, row.status, row.break_minutes) for row in rows}
+    assert statuses == {
+        (person.pk, DAY, "present", 30),
+        (person.pk, DAY + timedelta(days=2), "unscheduled", 60),
+        (other.pk, DAY, "absent", 0),
+        (other.pk, DAY + timedelta(days=1), "present", 30),
+    }
+    assert json_rows(rows) == TimesheetRowSerializer(rows, many=True).data
