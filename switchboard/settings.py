@@ -182,6 +182,8 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [
     ("vendor/pusher-js", BASE_DIR / "node_modules" / "pusher-js" / "dist" / "web"),
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
+    ("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 SILENCED_SYSTEM_CHECKS = ["staticfiles.W004"]
 WHITENOISE_USE_FINDERS = True
