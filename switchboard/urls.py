@@ -99,3 +99,6 @@ urlpatterns = [
 ]
 
 handler404 = "switchboard.common.api.not_found"
+handler400 = "switchboard.web.errors.bad_request"
+handler403 = "switchboard.web.errors.permission_denied"
+handler500 = "switchboard.web.errors.server_error"

@@ -91,6 +91,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "bookings.set_driver": MANAGERS_AND_JOBS,
     "bookings.unassign": MANAGERS_AND_JOBS,
     "bookings.delete": MANAGERS_AND_JOBS,
+    "bookings.reschedule": MANAGERS_AND_JOBS,
     # Reads; `bookings.list`/`retrieve` show customers only their own bookings and staff
     # only their own assignments (selectors.bookings_visible).
     "bookings.list": MEMBER_ROLES,

@@ -1,7 +1,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from switchboard.web import attendance, employees, kiosk, resources, roster, timesheet, views
+from switchboard.web import (
+    attendance,
+    bookings,
+    bookings_detail,
+    bookings_moves,
+    bookings_new,
+    employees,
+    kiosk,
+    resources,
+    roster,
+    timesheet,
+    views,
+)
 
 urlpatterns = [
     path("", views.index, name="home"),
@@ -39,5 +51,44 @@ urlpatterns = [
     path("o/<slug:org_slug>/timesheet/", timesheet.timesheet_page, name="org-timesheet"),
     path(
         "o/<slug:org_slug>/timesheet/table", timesheet.timesheet_table, name="org-timesheet-table"
+    ),
+    # The front desk: bookings (docs/pages.md)
+    path("o/<slug:org_slug>/bookings/", bookings.bookings_page, name="org-bookings"),
+    path("o/<slug:org_slug>/bookings/new", bookings_new.booking_new, name="org-booking-new"),
+    path(
+        "o/<slug:org_slug>/bookings/new/customers",
+        bookings_new.customer_options,
+        name="org-booking-customers",
+    ),
+    path("o/<slug:org_slug>/bookings/<int:pk>/", bookings_detail.booking_page, name="org-booking"),
+    path(
+        "o/<slug:org_slug>/bookings/<int:pk>/move",
+        bookings_moves.booking_move,
+        name="org-booking-move",
+    ),
+    path(
+        "o/<slug:org_slug>/bookings/<int:pk>/notes",
+        bookings_detail.booking_notes,
+        name="org-booking-notes",
+    ),
+    path(
+        "o/<slug:org_slug>/bookings/<int:pk>/reschedule",
+        bookings_detail.booking_reschedule,
+        name="org-booking-reschedule",
+    ),
+    path(
+        "o/<slug:org_slug>/bookings/<int:pk>/assign",
+        bookings_detail.booking_assign,
+        name="org-booking-assign",
+    ),
+    path(
+        "o/<slug:org_slug>/bookings/<int:pk>/driver",
+        bookings_detail.booking_driver,
+        name="org-booking-driver",
+    ),
+    path(
+        "o/<slug:org_slug>/bookings/<int:pk>/addons",
+        bookings_detail.booking_addon,
+        name="org-booking-addon",
     ),
 ]

@@ -21,6 +21,7 @@ from switchboard.staff import services as staff_services
 from switchboard.staff.models import Department, StaffMember
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.bookings.permission_actions import BOOKING_ACTIONS
+from tests.bookings.reschedule_actions import RESCHEDULE_ACTIONS
 from tests.catalog.factories import ResourceFactory, ServiceFactory
 from tests.staff.attendance_actions import ATTENDANCE_ACTIONS, ATTENDANCE_ROUTES
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
@@ -119,6 +120,7 @@ ACTIONS = {
     **BOOKING_ACTIONS,
     **ATTENDANCE_ACTIONS,
     **KIOSK_ACTIONS,
+    **RESCHEDULE_ACTIONS,
 }
 
 CASES = [(action, role) for action in sorted(permissions.PERMISSIONS) for role in ROLES]

@@ -12,6 +12,7 @@ from switchboard.bookings.services.booking import (
     booking_transition,
     booking_update,
 )
+from switchboard.bookings.services.reschedule import booking_reschedule
 from switchboard.bookings.services.sessions import session_extend, session_start
 from switchboard.bookings.services.sessions_end import session_cancel, session_end
 from switchboard.bookings.services.sessions_sweep import sessions_complete_due, sessions_sync
@@ -21,6 +22,7 @@ __all__ = [
     "booking_auto_assign",
     "booking_create",
     "booking_delete",
+    "booking_reschedule",
     "booking_set_driver",
     "booking_transition",
     "booking_unassign",

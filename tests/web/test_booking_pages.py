@@ -1,0 +1,190 @@
+"""The front desk's booking pages through the test client: who may open what, the form's
+errors beside their fields (and nothing made), moves and reschedules through the services,
+times in the organisation's zone, the styled error pages."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from switchboard.bookings.models import Booking, BookingTransition
+from switchboard.common import clock
+from tests.bookings.factories import book, car_wash, parking, staff_with
+from tests.catalog.factories import ResourceFactory
+
+# 10:00 in Kolkata is 04:30 UTC.
+NOW = datetime(2026, 12, 1, 4, 30, tzinfo=UTC)
+
+
+def logged_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def url(name, org, **kwargs):
+    return reverse(name, kwargs={"org_slug": org.slug, **kwargs})
+
+
+@pytest.fixture(autouse=True)
+def kolkata(org):
+    org.timezone = "Asia/Kolkata"
+    org.save(update_fields=["timezone"])
+    with clock.frozen_at(NOW):
+        yield
+
+
+@pytest.fixture
+def wash(org):
+    return car_wash(org, duration_minutes=30)
+
+
+@pytest.fixture
+def washer(org):
+    return staff_with(org, "employee")
+
+
+def form_data(wash, **overrides):
+    data = {
+        "service": wash.pk,
+        "date": "2026-12-01",
+        "time": "11:00",
+        "customer": "",
+        "customer_name": "Ravi Kumar",
+        "customer_phone": "98400",
+        "resource": "",
+        "assignee": "auto",
+        "notes": "",
+    }
+    return data | overrides
+
+
+def test_the_form_shows_errors_beside_fields_and_makes_nothing(org, operator, wash):
+    client = logged_in(operator)
+    response = client.post(url("org-booking-new", org), form_data(wash, customer_name="", time=""))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'data-testid="error-customer_name"' in page
+    assert 'data-testid="error-time"' in page
+    assert not Booking.objects.exists()
+
+
+def test_the_form_books_in_the_organisations_zone(org, operator, wash, washer):
+    response = logged_in(operator).post(url("org-booking-new", org), form_data(wash))
+    booking = Booking.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == url("org-booking", org, pk=booking.pk)
+    # 11:00 in Kolkata
+    assert booking.starts_at == datetime(2026, 12, 1, 5, 30, tzinfo=UTC)
+    assert booking.assignee == washer  # "automatic" chose the one qualified person
+    assert booking.customer_name == "Ravi Kumar"
+
+
+def test_a_resource_clash_is_shown_beside_the_resource(org, operator, wash):
+    bay = ResourceFactory(organization=org, name="Bay 1")
+    book(org, wash, operator, at=datetime(2026, 12, 1, 5, 30, tzinfo=UTC), resource=bay)
+    response = logged_in(operator).post(
+        url("org-booking-new", org), form_data(wash, resource=bay.pk, assignee="none")
+    )
+    assert response.status_code == 409
+    assert 'data-testid="error-resource"' in response.content.decode()
+    assert Booking.objects.count() == 1
+
+
+def test_day_view_columns_and_the_list_filters(org, operator, wash, washer):
+    mine = book(org, wash, operator, at=NOW + timedelta(hours=1), assignee=washer)
+    other = book(org, wash, operator, at=NOW + timedelta(days=1), customer_name="Deepa Iyer")
+    client = logged_in(operator)
+    day = client.get(url("org-bookings", org)).content.decode()
+    assert f'data-booking-id="{mine.pk}"' in day and f'data-booking-id="{other.pk}"' not in day
+    assert f'data-column="{washer.pk}"' in day and 'data-column="none"' in day
+    assert "11:00\u201311:30" in day  # local times
+    listed = client.get(url("org-bookings", org), {"view": "list", "q": "deepa"})
+    assert f'data-booking-id="{other.pk}"' in listed.content.decode()
+    assert f'data-booking-id="{mine.pk}"' not in listed.content.decode()
+    bad = client.get(url("org-bookings", org), {"view": "list", "status": "nonsense"})
+    assert bad.status_code == 400 and 'class="error"' in bad.content.decode()
+
+
+def test_an_end_after_midnight_shows_its_date(org, operator):
+    stay = parking(org, duration_minutes=240)
+    book(org, stay, operator, at=datetime(2026, 12, 1, 17, 30, tzinfo=UTC))  # 23:00 local
+    page = logged_in(operator).get(url("org-bookings", org), {"view": "list"}).content.decode()
+    assert "23:00\u2013Wed 2 Dec, 03:00" in page
+
+
+def test_a_move_button_takes_the_move_and_a_refusal_changes_nothing(org, operator, wash):
+    booking = book(org, wash, operator, at=NOW + timedelta(hours=1))
+    client = logged_in(operator)
+    card = client.post(url("org-booking-move", org, pk=booking.pk), {"status": "confirmed"})
+    assert card.status_code == 200 and 'data-status="confirmed"' in card.content.decode()
+    refused = client.post(url("org-booking-move", org, pk=booking.pk), {"status": "completed"})
+    assert refused.status_code == 409
+    assert 'data-testid="booking-error"' in refused.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+
+
+def test_reschedule_rechecks_the_resource_and_is_audited(org, operator, wash):
+    bay = ResourceFactory(organization=org, name="Bay 1")
+    first = book(org, wash, operator, at=NOW + timedelta(hours=1), resource=bay)
+    second = book(org, wash, operator, at=NOW + timedelta(hours=3), resource=bay)
+    client = logged_in(operator)
+    target = url("org-booking-reschedule", org, pk=second.pk)
+    move = {"date": "2026-12-01", "time": "11:10", "minutes": 30, "resource": bay.pk}
+    clash = client.post(target, move)
+    assert clash.status_code == 409 and 'data-testid="error-resource"' in clash.content.decode()
+    second.refresh_from_db()
+    assert second.starts_at == NOW + timedelta(hours=3)
+    done = client.post(target, move | {"time": "12:00"})
+    assert done.status_code == 302
+    second.refresh_from_db()
+    assert second.starts_at == datetime(2026, 12, 1, 6, 30, tzinfo=UTC)
+    assert BookingTransition.objects.filter(booking=second, action="updated").exists()
+    page = client.get(url("org-booking", org, pk=second.pk)).content.decode()
+    assert 'data-testid="audit-row"' in page and first.pk != second.pk
+
+
+def test_who_sees_what(org, operator, staff_user, customer, outsider, wash):
+    from switchboard.staff.models import StaffMember
+
+    me = StaffMember.objects.create(organization=org, user=staff_user)
+    me.skills.set(wash.skill and [wash.skill])
+    mine = book(org, wash, operator, at=NOW + timedelta(hours=1), assignee=me)
+    theirs = book(org, wash, operator, at=NOW + timedelta(hours=2))
+    own = book(org, wash, operator, at=NOW + timedelta(hours=2), customer=customer)
+    staff_page = logged_in(staff_user).get(url("org-bookings", org)).content.decode()
+    assert f'data-booking-id="{mine.pk}"' in staff_page
+    assert f'data-booking-id="{theirs.pk}"' not in staff_page
+    customer_client = logged_in(customer)
+    listing = customer_client.get(url("org-bookings", org)).content.decode()
+    assert (
+        f'data-booking-id="{own.pk}"' in listing and f'data-booking-id="{theirs.pk}"' not in listing
+    )
+    assert customer_client.get(url("org-booking", org, pk=theirs.pk)).status_code == 404
+    assert customer_client.get(url("org-booking-new", org)).status_code == 403
+    cancel = customer_client.post(url("org-booking-move", org, pk=own.pk), {"status": "cancelled"})
+    assert cancel.status_code == 200
+    own.refresh_from_db()
+    assert own.status == "cancelled"
+    assert logged_in(outsider).get(url("org-bookings", org)).status_code == 404
+
+
+def test_error_pages_are_styled_and_the_api_keeps_json(org, customer):
+    client = logged_in(customer)
+    forbidden = client.get(url("org-booking-new", org))
+    assert forbidden.status_code == 403 and 'data-testid="error-page"' in forbidden.content.decode()
+    missing = client.get("/o/no-such-org/bookings/")
+    assert missing.status_code == 404 and 'data-testid="error-page"' in missing.content.decode()
+    assert client.get("/api/nowhere").json() == {"detail": "Not found."}
+
+
+def test_the_navigation_follows_the_permission_table(org, owner, customer):
+    owner_page = logged_in(owner).get(url("org-home", org)).content.decode()
+    assert 'data-testid="nav-kiosks"' in owner_page and 'data-testid="nav-bookings"' in owner_page
+    assert 'data-testid="todays-bookings"' in owner_page
+    customer_page = logged_in(customer).get(url("org-home", org)).content.decode()
+    assert 'data-testid="nav-bookings"' in customer_page
+    assert 'data-testid="nav-roster"' not in customer_page
+    assert 'data-testid="nav-kiosks"' not in customer_page
