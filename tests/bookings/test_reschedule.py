@@ -1,0 +1,67 @@
+"""`booking_reschedule`: a new time (and perhaps resource), the resource re-checked under its
+lock, an audit row and the events; every refusal changes nothing."""
+
+from datetime import timedelta
+
+import pytest
+
+from switchboard.bookings import services
+from switchboard.bookings.models import BookingTransition
+from switchboard.common.errors import Conflict, Forbidden, NotFound
+from tests.bookings.factories import START, book, car_wash, payloads, staff_with
+from tests.catalog.factories import ResourceFactory
+
+
+def test_a_new_time_keeps_the_length_and_is_audited_and_announced(org, operator, capture_events):
+    washer = staff_with(org, "employee")
+    bay = ResourceFactory(organization=org)
+    booking = book(org, car_wash(org), operator, assignee=washer, resource=bay)
+    length = booking.ends_at - booking.starts_at
+    events = capture_events()
+    later = START + timedelta(hours=3)
+    moved = services.booking_reschedule(booking=booking, starts_at=later, acting_user=operator)
+    assert (moved.starts_at, moved.ends_at) == (later, later + length)
+    row = BookingTransition.objects.filter(booking=booking).last()
+    assert row.action == "updated" and row.by == operator
+    assert row.data["rescheduled_to"][0] == later.isoformat()
+    [update] = payloads(events, "booking-updated")
+    assert (update["booking_id"], update["changed"]) == (booking.pk, ["ends_at", "starts_at"])
+    assert "private-org-acme.managers" in events.channels("booking-updated")
+    assert [p["resource_id"] for p in payloads(events, "resource-status-updated")] == [bay.pk]
+
+
+def test_a_clash_on_the_resource_is_a_409_and_changes_nothing(org, operator):
+    bay = ResourceFactory(organization=org)
+    wash = car_wash(org)
+    book(org, wash, operator, resource=bay)
+    later = book(org, wash, operator, at=START + timedelta(hours=4), resource=bay)
+    with pytest.raises(Conflict):
+        services.booking_reschedule(booking=later, starts_at=START, acting_user=operator)
+    later.refresh_from_db()
+    assert later.starts_at == START + timedelta(hours=4)
+    assert not BookingTransition.objects.filter(booking=later, action="updated").exists()
+    # Onto another resource at that time it fits.
+    other = ResourceFactory(organization=org)
+    services.booking_reschedule(
+        booking=later, starts_at=START, resource=other, acting_user=operator
+    )
+    later.refresh_from_db()
+    assert (later.starts_at, later.resource) == (START, other)
+
+
+def test_refusals(org, operator, customer, other_org):
+    booking = book(org, car_wash(org), operator)
+    with pytest.raises(Forbidden):
+        services.booking_reschedule(booking=booking, starts_at=START, acting_user=customer)
+    foreign = ResourceFactory(organization=other_org)
+    with pytest.raises(NotFound):
+        services.booking_reschedule(
+            booking=booking, starts_at=START, resource=foreign, acting_user=operator
+        )
+    services.booking_transition(booking=booking, status="cancelled", acting_user=operator)
+    with pytest.raises(Conflict):
+        services.booking_reschedule(
+            booking=booking, starts_at=START + timedelta(hours=1), acting_user=operator
+        )
+    booking.refresh_from_db()
+    assert (booking.starts_at, booking.resource) == (START, None)
