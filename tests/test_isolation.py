@@ -10,6 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from switchboard.accounts.models import Membership
+from switchboard.bookings.models import Booking
 from tests.bookings.factories import book
 from tests.catalog.factories import ResourceFactory, ServiceFactory
 from tests.staff.attendance_actions import a_shift, closed_log
@@ -45,6 +46,21 @@ CUSTOMER_VISIBLE = {
     # (tests/bookings/test_api.py proves they see no one else's and no internal fields).
     "booking-list",
     "booking-detail",
+}
+
+
+# Web pages whose `pk` names a booking (the front desk's booking pages).
+PAGE_MODELS = {
+    name: Booking
+    for name in (
+        "org-booking",
+        "org-booking-move",
+        "org-booking-notes",
+        "org-booking-reschedule",
+        "org-booking-assign",
+        "org-booking-driver",
+        "org-booking-addon",
+    )
 }
 
 
@@ -92,7 +108,7 @@ def build_url(name, kwargs, pattern, org, slug=None):
     if "token" in kwargs:
         values["token"] = "not-a-token"  # a kiosk's one-time link, with no real token
     for kwarg in kwargs - {"org_slug", "token"}:
-        model = _model_of(pattern)
+        model = _model_of(pattern) or PAGE_MODELS.get(name)
         assert kwarg == "pk" and model is not None, (
             f"The isolation test cannot fill '{kwarg}' for route '{name}': teach build_url."
         )
