@@ -188,3 +188,40 @@ def test_the_navigation_follows_the_permission_table(org, owner, customer):
     assert 'data-testid="nav-bookings"' in customer_page
     assert 'data-testid="nav-roster"' not in customer_page
     assert 'data-testid="nav-kiosks"' not in customer_page
+
+
+def _queries(client, path, params):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path, params).status_code == 200
+    return len(queries)
+
+
+def test_the_pages_query_count_does_not_grow_with_the_bookings(org, operator, wash, washer):
+    client = logged_in(operator)
+    path = url("org-bookings", org)
+    book(org, wash, operator, at=NOW + timedelta(hours=1), assignee=washer)
+    counts = [_queries(client, path, {}), _queries(client, path, {"view": "list"})]
+    for hours in range(2, 8):
+        book(org, wash, operator, at=NOW + timedelta(hours=hours), customer_name=f"C{hours}")
+    assert [_queries(client, path, {}), _queries(client, path, {"view": "list"})] == counts
+
+
+def test_customer_search_and_reassignment(org, operator, customer, wash, washer):
+    customer.first_name = "Kavya"
+    customer.save(update_fields=["first_name"])
+    client = logged_in(operator)
+    options = client.get(url("org-booking-customers", org), {"q": "kavya"}).content.decode()
+    assert f'value="{customer.pk}"' in options and f'value="{operator.pk}"' not in options
+    booking = book(org, wash, operator, at=NOW + timedelta(hours=1), customer=customer)
+    target = url("org-booking-assign", org, pk=booking.pk)
+    assert client.post(target, {"assignee": "auto"}).status_code == 302
+    booking.refresh_from_db()
+    assert booking.assignee == washer
+    assert client.post(target, {"assignee": "none"}).status_code == 302
+    booking.refresh_from_db()
+    assert booking.assignee is None
+    bad = client.post(target, {"assignee": "999999"})
+    assert bad.status_code == 400 and 'class="error' in bad.content.decode()
