@@ -8,7 +8,7 @@ with the message beside the form's field (400/403/409) and changes nothing. The 
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.shortcuts import redirect, render
 
@@ -81,12 +81,21 @@ def _context(request, membership, b, bound=None):
         "is_active": wf.table.is_active(b.status),
         "has_driver": wf.has_driver,
         "addons": bookings_visible(org, request.user).filter(parent=b).order_by("starts_at"),
-        "trail": transitions_of(b) if may(role, "bookings.transitions") else None,
+        "trail": _trail(b) if may(role, "bookings.transitions") else None,
         "realtime_channels": member_channels(membership, me),
     }
     if role in WORKERS:
         context |= _forms(org, b, bound)
     return context
+
+
+def _trail(b):
+    """The audit rows, a reschedule's new start read back as a time to show locally."""
+    rows = list(transitions_of(b))
+    for row in rows:
+        moved = (row.data or {}).get("rescheduled_to")
+        row.moved_to = datetime.fromisoformat(moved[0]) if moved else None
+    return rows
 
 
 @org_page("bookings.retrieve")

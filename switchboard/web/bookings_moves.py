@@ -112,7 +112,11 @@ def booking_move(request, membership, pk):
             logger.info(
                 "booking_move_refused booking=%s target=%s status=%s", pk, target, status_code
             )
-    fresh = visible_booking(membership, request.user, pk)
+    fresh = bookings_visible(membership.organization, request.user).filter(pk=pk).first()
+    if fresh is None:
+        # The move took the booking off this person's list (a driver who declined).
+        context = {"org": membership.organization, "pk": pk}
+        return render(request, "web/_booking_gone.html", context)
     context = card_context(membership, request.user, fresh, error=error)
     context["compact"] = request.POST.get("compact") == "1"
     return render(request, "web/_booking_card.html", context, status=status_code)

@@ -5,12 +5,16 @@ times in the organisation's zone, the styled error pages."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from switchboard.bookings import services
 from switchboard.bookings.models import Booking, BookingTransition
 from switchboard.common import clock
-from tests.bookings.factories import book, car_wash, parking, staff_with
+from switchboard.staff.models import StaffMember
+from tests.bookings.factories import book, car_wash, massage, parking, staff_with
 from tests.catalog.factories import ResourceFactory
 
 # 10:00 in Kolkata is 04:30 UTC.
@@ -143,12 +147,10 @@ def test_reschedule_rechecks_the_resource_and_is_audited(org, operator, wash):
     assert second.starts_at == datetime(2026, 12, 1, 6, 30, tzinfo=UTC)
     assert BookingTransition.objects.filter(booking=second, action="updated").exists()
     page = client.get(url("org-booking", org, pk=second.pk)).content.decode()
-    assert 'data-testid="audit-row"' in page and first.pk != second.pk
+    assert "moved to Tue 1 Dec, 12:00" in page and first.pk != second.pk
 
 
 def test_who_sees_what(org, operator, staff_user, customer, outsider, wash):
-    from switchboard.staff.models import StaffMember
-
     me = StaffMember.objects.create(organization=org, user=staff_user)
     me.skills.set(wash.skill and [wash.skill])
     mine = book(org, wash, operator, at=NOW + timedelta(hours=1), assignee=me)
@@ -191,9 +193,6 @@ def test_the_navigation_follows_the_permission_table(org, owner, customer):
 
 
 def _queries(client, path, params):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as queries:
         assert client.get(path, params).status_code == 200
     return len(queries)
@@ -225,3 +224,20 @@ def test_customer_search_and_reassignment(org, operator, customer, wash, washer)
     assert booking.assignee is None
     bad = client.post(target, {"assignee": "999999"})
     assert bad.status_code == 400 and 'class="error' in bad.content.decode()
+
+
+def test_a_move_that_takes_the_booking_off_the_drivers_list_says_so(org, operator):
+    driver = staff_with(org, "driver")
+    therapist = staff_with(org, "therapist")
+    booking = book(org, massage(org), operator, at=NOW + timedelta(hours=2), assignee=therapist)
+    for status in ("confirmed", "pickup_requested"):
+        booking = services.booking_transition(booking=booking, status=status, acting_user=operator)
+    services.booking_update(
+        booking=booking, status="driver_assigned_pickup", driver=driver, acting_user=operator
+    )
+    answer = logged_in(driver.user).post(
+        url("org-booking-move", org, pk=booking.pk), {"status": "pickup_requested"}
+    )
+    booking.refresh_from_db()
+    assert answer.status_code == 200 and "no longer on your list" in answer.content.decode()
+    assert (booking.status, booking.driver) == ("pickup_requested", None)
