@@ -1,15 +1,22 @@
 """`booking_reschedule`: a new time (and perhaps resource), the resource re-checked under its
 lock, an audit row and the events; every refusal changes nothing."""
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 
 from switchboard.bookings import services
-from switchboard.bookings.models import BookingTransition
+from switchboard.bookings.models import Booking, BookingTransition
 from switchboard.common.errors import Conflict, Forbidden, NotFound
+from switchboard.common.tenancy import cross_org
+from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.bookings.factories import START, book, car_wash, payloads, staff_with
 from tests.catalog.factories import ResourceFactory
+from tests.support.wait import TIMEOUT
+
+THREADS = 8
 
 
 def test_a_new_time_keeps_the_length_and_is_audited_and_announced(org, operator, capture_events):
@@ -65,3 +72,39 @@ def test_refusals(org, operator, customer, other_org):
         )
     booking.refresh_from_db()
     assert (booking.starts_at, booking.resource) == (START, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_moving_bookings_onto_one_slot_of_a_resource_leave_one_there():
+    """Eight operators move eight bookings of one bay onto the same hour at once: the bay's
+    row lock and the re-count under it let exactly one through; the others are 409s and
+    stay where they were. (On PostgreSQL the exclusion constraint would also refuse.)"""
+    org = OrganizationFactory(slug="rush-bay")
+    operator = MembershipFactory(organization=org, role="operator").user
+    bay = ResourceFactory(organization=org)
+    wash = car_wash(org, duration_minutes=30)
+    bookings = [
+        book(org, wash, operator, at=START + timedelta(hours=2 + n), resource=bay)
+        for n in range(THREADS)
+    ]
+    start_line = threading.Barrier(THREADS)
+    results = []
+
+    def move(booking):
+        start_line.wait()
+        try:
+            services.booking_reschedule(booking=booking, starts_at=START, acting_user=operator)
+            results.append("moved")
+        except Conflict:
+            results.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=move, args=(b,)) for b in bookings]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(TIMEOUT)
+    assert sorted(results) == ["moved"] + ["refused"] * (THREADS - 1)
+    with cross_org():
+        assert Booking.objects.filter(resource=bay, starts_at=START).count() == 1
