@@ -82,8 +82,15 @@ def staff_columns(org, bookings, role, me):
             if pk in columns:
                 columns[pk].bookings.append(row)
                 placed = True
-        if not placed and b.assignee_id is None:
+        if placed:
+            continue
+        if b.assignee_id is None:
             unassigned.bookings.append(row)
+        else:
+            # Someone no longer active still holds it: give them a column of their own.
+            extra = Column(str(b.assignee_id), b.assignee.full_name, "not active")
+            columns[b.assignee_id] = extra
+            extra.bookings.append(row)
     ordered = list(columns.values())
     return [unassigned, *ordered] if role in MANAGERS else ordered
 
@@ -92,7 +99,13 @@ def resource_columns(org, bookings):
     columns = {r.pk: Column(str(r.pk), r.name, r.kind) for r in resources_list(org)}
     loose = Column("none", "No resource")
     for row in bookings:
-        columns.get(row["b"].resource_id, loose).bookings.append(row)
+        b = row["b"]
+        if b.resource_id is None:
+            loose.bookings.append(row)
+            continue
+        if b.resource_id not in columns:  # a resource taken out of use still holds it
+            columns[b.resource_id] = Column(str(b.resource_id), b.resource.name, "not in use")
+        columns[b.resource_id].bookings.append(row)
     return [loose, *columns.values()]
 
 

@@ -241,3 +241,17 @@ def test_a_move_that_takes_the_booking_off_the_drivers_list_says_so(org, operato
     booking.refresh_from_db()
     assert answer.status_code == 200 and "no longer on your list" in answer.content.decode()
     assert (booking.status, booking.driver) == ("pickup_requested", None)
+
+
+def test_work_of_someone_deactivated_stays_in_the_day_view(org, operator, wash, washer):
+    booking = book(org, wash, operator, at=NOW + timedelta(hours=1), assignee=washer)
+    StaffMember.objects.filter(pk=washer.pk).update(is_active=False)
+    page = logged_in(operator).get(url("org-bookings", org)).content.decode()
+    assert f'data-booking-id="{booking.pk}"' in page and "not active" in page
+    bay = ResourceFactory(organization=org, name="Bay 9")
+    parked = book(org, wash, operator, at=NOW + timedelta(hours=2), resource=bay)
+    bay.is_active = False
+    bay.save(update_fields=["is_active"])
+    by_resource = logged_in(operator).get(url("org-bookings", org), {"by": "resource"})
+    column = by_resource.content.decode().split(f'data-column="{bay.pk}"')[1]
+    assert "not in use" in column and f'data-booking-id="{parked.pk}"' in column
