@@ -16,6 +16,7 @@ from switchboard.accounts.permissions import MANAGERS, WORKERS, acting_role, may
 from switchboard.bookings import services
 from switchboard.bookings.selectors import bookings_visible, employee_get, transitions_of
 from switchboard.bookings.workflows import PARENT_WORKFLOWS, workflow
+from switchboard.catalog.models import Workflow
 from switchboard.catalog.selectors import resource_get, service_get
 from switchboard.common.errors import DomainError, NotFound
 from switchboard.staff.channels import member_channels
@@ -80,6 +81,7 @@ def _context(request, membership, b, bound=None):
         "is_worker": role in WORKERS,
         "is_active": wf.table.is_active(b.status),
         "has_driver": wf.has_driver,
+        "is_session": b.workflow == Workflow.SESSION,
         "addons": bookings_visible(org, request.user).filter(parent=b).order_by("starts_at"),
         "trail": _trail(b) if may(role, "bookings.transitions") else None,
         "realtime_channels": member_channels(membership, me),

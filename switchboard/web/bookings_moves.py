@@ -16,6 +16,7 @@ from switchboard.accounts.permissions import acting_role
 from switchboard.bookings import services
 from switchboard.bookings.selectors import bookings_visible
 from switchboard.bookings.workflows import Status, workflow
+from switchboard.catalog.models import Workflow
 from switchboard.common.errors import DomainError, NotFound
 from switchboard.web.views import org_page
 
@@ -40,6 +41,10 @@ LABELS = {
     S.ARRIVED: "Arrived",
 }
 DESTRUCTIVE = frozenset({S.CANCELLED, S.EXPIRED, S.REJECTED})
+# A timed session's moves have services of their own: ending one early also moves its end
+# to now, so that the machine's history says when it was really freed (docs/sessions.md).
+SESSION_MOVES = {S.COMPLETED: services.session_end, S.CANCELLED: services.session_cancel}
+SESSION_LABELS = {S.COMPLETED: "End now"}
 
 
 @dataclass(frozen=True)
@@ -64,12 +69,27 @@ def next_moves(booking, role: str | None) -> list[MoveButton]:
         buttons.append(
             MoveButton(
                 target=target,
-                label=LABELS.get(target, target.replace("_", " ").capitalize()),
+                label=_label(booking, target),
                 destructive=target in DESTRUCTIVE,
                 needs_reason=needed == "rejection_reason",
             )
         )
     return buttons
+
+
+def _label(booking, target: str) -> str:
+    if booking.workflow == Workflow.SESSION and target in SESSION_LABELS:
+        return SESSION_LABELS[target]
+    return LABELS.get(target, target.replace("_", " ").capitalize())
+
+
+def take_move(booking, target: str, reason: str | None, user):
+    """The service that takes this move: a session's own, else `booking_transition`."""
+    if booking.workflow == Workflow.SESSION and target in SESSION_MOVES:
+        return SESSION_MOVES[target](booking=booking, acting_user=user)
+    return services.booking_transition(
+        booking=booking, status=target, rejection_reason=reason, acting_user=user
+    )
 
 
 def visible_booking(membership, user, pk):
@@ -102,9 +122,7 @@ def booking_move(request, membership, pk):
         status_code, error = 400, "Choose one of the buttons."
     else:
         try:
-            services.booking_transition(
-                booking=booking, status=target, rejection_reason=reason, acting_user=request.user
-            )
+            take_move(booking, target, reason, request.user)
         except NotFound as exc:
             raise Http404(exc.message) from exc
         except DomainError as exc:

@@ -14,7 +14,7 @@ from switchboard.bookings import services
 from switchboard.bookings.models import Booking, BookingTransition
 from switchboard.common import clock
 from switchboard.staff.models import StaffMember
-from tests.bookings.factories import book, car_wash, massage, parking, staff_with
+from tests.bookings.factories import book, car_wash, massage, parking, session_service, staff_with
 from tests.catalog.factories import ResourceFactory
 
 # 10:00 in Kolkata is 04:30 UTC.
@@ -255,3 +255,20 @@ def test_work_of_someone_deactivated_stays_in_the_day_view(org, operator, wash, 
     by_resource = logged_in(operator).get(url("org-bookings", org), {"by": "resource"})
     column = by_resource.content.decode().split(f'data-column="{bay.pk}"')[1]
     assert "not in use" in column and f'data-booking-id="{parked.pk}"' in column
+
+
+def test_a_sessions_end_button_ends_it_now(org, operator):
+    session_service(org)
+    pc = ResourceFactory(organization=org, name="PC01")
+    session = services.session_start(
+        organization=org, resource=pc, minutes=60, acting_user=operator
+    )
+    client = logged_in(operator)
+    with clock.frozen_at(NOW + timedelta(minutes=20)):
+        card = client.get(url("org-bookings", org)).content.decode()
+        assert 'data-testid="move-completed">End now<' in card
+        page = client.get(url("org-booking", org, pk=session.pk)).content.decode()
+        assert 'data-testid="reschedule-form"' not in page
+        client.post(url("org-booking-move", org, pk=session.pk), {"status": "completed"})
+    session.refresh_from_db()
+    assert (session.status, session.ends_at) == ("completed", NOW + timedelta(minutes=20))
