@@ -272,3 +272,21 @@ def test_a_sessions_end_button_ends_it_now(org, operator):
         client.post(url("org-booking-move", org, pk=session.pk), {"status": "completed"})
     session.refresh_from_db()
     assert (session.status, session.ends_at) == ("completed", NOW + timedelta(minutes=20))
+
+
+def test_an_operator_sends_a_driver_from_the_booking_page(org, operator):
+    driver = staff_with(org, "driver")
+    therapist = staff_with(org, "therapist")
+    booking = book(org, massage(org), operator, at=NOW + timedelta(hours=2), assignee=therapist)
+    for status in ("confirmed", "pickup_requested"):
+        booking = services.booking_transition(booking=booking, status=status, acting_user=operator)
+    client = logged_in(operator)
+    page = client.get(url("org-booking", org, pk=booking.pk)).content.decode()
+    assert 'data-testid="move-driver_assigned_pickup"' not in page  # no driver yet
+    answer = client.post(url("org-booking-driver", org, pk=booking.pk), {"driver": driver.pk})
+    assert answer.status_code == 302
+    page = client.get(url("org-booking", org, pk=booking.pk)).content.decode()
+    assert 'data-testid="move-driver_assigned_pickup"' in page
+    client.post(url("org-booking-move", org, pk=booking.pk), {"status": "driver_assigned_pickup"})
+    booking.refresh_from_db()
+    assert (booking.status, booking.driver) == ("driver_assigned_pickup", driver)
