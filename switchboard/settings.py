@@ -274,6 +274,10 @@ REALTIME = {
     "WEBHOOK_URL": os.environ.get("REALTIME_WEBHOOK_URL", ""),
     "WEBHOOK_RETRY_SECONDS": env_int("REALTIME_WEBHOOK_RETRY_SECONDS", 300),
     "WEBHOOK_DELAY_SECONDS": env_int("REALTIME_WEBHOOK_DELAY_SECONDS", 3),
+    # Queued webhooks survive a restart or a kill here (docs/decisions.md).
+    "WEBHOOK_JOURNAL": os.environ.get(
+        "REALTIME_WEBHOOK_JOURNAL", str(VAR_DIR / "realtime-webhooks.sqlite3")
+    ),
     "REPLAY_RETENTION_HOURS": env_int("REALTIME_REPLAY_RETENTION_HOURS", 24),
     "CACHE_TTL_SECONDS": env_int("REALTIME_CACHE_TTL_SECONDS", 1800),
     "NODE_TTL_SECONDS": env_int("REALTIME_NODE_TTL_SECONDS", 15),
