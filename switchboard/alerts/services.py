@@ -17,7 +17,7 @@ from switchboard.alerts import mail
 from switchboard.alerts.models import Alert
 from switchboard.alerts.selectors import visible_to
 from switchboard.common.clock import now
-from switchboard.common.errors import NotFound
+from switchboard.common.errors import Forbidden, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -79,3 +79,14 @@ def alert_acknowledge(
             alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
             logger.info("alert_acknowledged key=%s count=%d", alert.key, alert.count)
     return alert
+
+
+def alerts_acknowledge_all(*, alert_ids, acting_user: User) -> int:
+    """The admin's: a superuser acknowledges any alerts, of every organisation."""
+    if not (acting_user and acting_user.is_superuser):
+        raise Forbidden()
+    done = Alert.objects.filter(pk__in=list(alert_ids), acknowledged_at__isnull=True).update(
+        acknowledged_at=now(), acknowledged_by=acting_user
+    )
+    logger.info("alerts_acknowledged count=%d", done)
+    return done
