@@ -332,6 +332,10 @@ WEBHOOKS = {
     "TIMEOUT_SECONDS": env_int("WEBHOOK_TIMEOUT_SECONDS", 10),
     "CONCURRENCY": env_int("WEBHOOK_CONCURRENCY", 4),
     "POLL_SECONDS": 1.0,
+    # Delivered and given-up deliveries are kept this long (the daily prune).
+    "RETENTION_DAYS": env_int("WEBHOOK_RETENTION_DAYS", 14),
+    # The audit reports a pending delivery this long past its time and not being sent.
+    "OVERDUE_SECONDS": 120,
 }
 
 # Alerts (docs/operations.md, "Alerts"): new alerts are e-mailed to these addresses when

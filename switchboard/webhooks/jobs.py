@@ -12,14 +12,16 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import connection
 
+from switchboard.common.clock import now
 from switchboard.common.tenancy import cross_org
-from switchboard.scheduler import registry, runner
-from switchboard.scheduler.schedules import Continuous
-from switchboard.webhooks import sender, services
+from switchboard.scheduler import audit, registry, runner
+from switchboard.scheduler.schedules import Continuous, DailyAt
+from switchboard.webhooks import selectors, sender, services
 
 logger = logging.getLogger(__name__)
 
 SEND_JOB = "send_webhooks"
+PRUNE_JOB = "prune_webhook_deliveries"
 
 _lock = threading.Lock()
 _in_flight: set[int] = set()  # endpoint ids with an attempt running in this process
@@ -74,7 +76,24 @@ def _deliver(delivery) -> None:
         wake_sender()
 
 
+def prune_webhook_deliveries() -> dict:
+    retention = timedelta(days=settings.WEBHOOKS["RETENTION_DAYS"])
+    return {"deleted": services.deliveries_prune(older_than=now() - retention)}
+
+
+def webhooks_overdue_check() -> tuple[int, list[str]]:
+    late = timedelta(seconds=settings.WEBHOOKS["OVERDUE_SECONDS"])
+    return selectors.overdue(due_before=now() - late)
+
+
 def register() -> None:
+    config = settings.SCHEDULER
     poll = timedelta(seconds=settings.WEBHOOKS["POLL_SECONDS"])
     registry.register(SEND_JOB, Continuous(poll=poll), send_webhooks)
+    registry.register(
+        PRUNE_JOB,
+        DailyAt.parse(config["PRUNE_AT"], config["TIME_ZONE"]),
+        prune_webhook_deliveries,
+    )
+    audit.register_check("webhooks_overdue", webhooks_overdue_check)
     services.queued_hooks.register(wake_sender)

@@ -202,3 +202,13 @@ def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, reason: str) -> None:
             endpoint.organization_id,
             reason,
         )
+
+
+def deliveries_prune(*, older_than) -> int:
+    """The prune job's: delivered and given-up deliveries created before `older_than`."""
+    done = WebhookDelivery.objects.filter(
+        created_at__lt=older_than,
+        status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.FAILED],
+    ).delete()[0]
+    logger.info("webhook_deliveries_pruned count=%d", done)
+    return done

@@ -127,3 +127,31 @@ def test_a_slow_endpoint_holds_up_neither_requests_nor_the_job(org, owner, api, 
     send_until_quiet(2)
     assert [body["data"]["capacity"] for body in receiver.bodies()] == [1, 2]
     assert WebhookEndpoint.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_prune_keeps_pending_and_recent_deliveries_and_the_audit_finds_a_stuck_one(
+    org, settings
+):
+    from datetime import timedelta
+
+    from switchboard.common import clock
+
+    an_endpoint(org, "http://127.0.0.1:9/a")
+    staff = StaffMemberFactory(organization=org)
+    for capacity in (1, 2, 3):
+        change(staff, capacity)
+    old, recent, pending = WebhookDelivery.objects.order_by("id")
+    WebhookDelivery.objects.filter(pk__in=[old.pk, recent.pk]).update(status="delivered")
+    WebhookDelivery.objects.filter(pk__in=[old.pk, pending.pk]).update(
+        created_at=clock.now() - timedelta(days=30)
+    )
+    assert jobs.prune_webhook_deliveries() == {"deleted": 1}
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {recent.pk, pending.pk}
+
+    assert jobs.webhooks_overdue_check()[0] == 0
+    WebhookDelivery.objects.filter(pk=pending.pk).update(
+        next_attempt_at=clock.now() - timedelta(hours=1)
+    )
+    count, examples = jobs.webhooks_overdue_check()
+    assert count == 1 and pending.msg_id in examples[0]
