@@ -112,3 +112,12 @@ def test_without_mail_settings_nothing_is_sent(settings, mailoutbox):
     settings.ALERT_EMAILS = []
     services.alert_raise(key="job:x", title="Job x failed")
     assert mailoutbox == []
+
+
+def test_an_endpoint_alert_is_mailed_to_its_organisations_owners_too(smtp, org, owner):
+    owner.email = "owner@acme.example"
+    owner.save(update_fields=["email"])
+    services.alert_raise(key="webhook-endpoint:1", organization=org, title="Endpoint off")
+    assert smtp.arrived.wait(30)
+    recipients, _ = smtp.messages[0]
+    assert sorted(recipients) == ["boss@example.com", "ops@example.com", "owner@acme.example"]
