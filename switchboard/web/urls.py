@@ -13,6 +13,7 @@ from switchboard.web import (
     roster,
     timesheet,
     views,
+    webhooks,
 )
 
 urlpatterns = [
@@ -90,5 +91,23 @@ urlpatterns = [
         "o/<slug:org_slug>/bookings/<int:pk>/addons",
         bookings_detail.booking_addon,
         name="org-booking-addon",
+    ),
+    path("o/<slug:org_slug>/webhooks/", webhooks.webhooks_page, name="org-webhooks"),
+    path(
+        "o/<slug:org_slug>/webhooks/deliveries",
+        webhooks.webhook_deliveries,
+        name="org-webhook-deliveries",
+    ),
+    path(
+        "o/<slug:org_slug>/webhooks/endpoint",
+        webhooks.webhook_endpoint_action,
+        name="org-webhook-endpoint",
+    ),
+    path("o/<slug:org_slug>/webhooks/resend", webhooks.webhook_resend, name="org-webhook-resend"),
+    path("o/<slug:org_slug>/alerts/", webhooks.alerts_page, name="org-alerts"),
+    path(
+        "o/<slug:org_slug>/alerts/acknowledge",
+        webhooks.alert_acknowledge,
+        name="org-alert-acknowledge",
     ),
 ]
