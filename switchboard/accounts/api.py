@@ -25,7 +25,14 @@ class UserSummarySerializer(serializers.Serializer):
 class OrganizationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organization
-        fields = ["slug", "name", "timezone", "default_staff_capacity", "created_at"]
+        fields = [
+            "slug",
+            "name",
+            "timezone",
+            "default_staff_capacity",
+            "booking_backdate_minutes",
+            "created_at",
+        ]
         read_only_fields = ["created_at"]
 
 
@@ -39,6 +46,9 @@ class OrganizationUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     timezone = serializers.CharField(max_length=64, required=False)
     default_staff_capacity = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    booking_backdate_minutes = serializers.IntegerField(
+        min_value=0, max_value=7 * 24 * 60, required=False, help_text="0 to a week"
+    )
 
 
 class MembershipSerializer(serializers.ModelSerializer):

@@ -102,7 +102,7 @@ def test_invite_member_answers_with_the_one_time_link(api, org, owner):
     url = reverse("member-list", kwargs={"org_slug": org.slug})
     response = api.as_user(owner).post(url, {"username": "ana", "role": "staff"}, format="json")
     assert response.status_code == 202
-    assert response.data["accept_url"].endswith(f"/{response.data['token']}/accept")
+    assert response.data["accept_url"].endswith(f"/{response.data['token']}/accept/")
     assert not Membership.objects.filter(user__username="ana").exists()
 
 

@@ -105,7 +105,12 @@ def test_an_add_on_takes_its_customer_from_the_parent_reservation(org, operator,
 )
 def test_bad_input_is_400_and_changes_nothing(org, operator, make, error, field):
     service = car_wash(org)
-    values = {"customer_name": "Walk-in", "starts_at": START, **make(org, operator)}
+    values = {
+        "customer_name": "Walk-in",
+        "starts_at": START,
+        "allow_past": True,
+        **make(org, operator),
+    }
     before = state()
     with pytest.raises(error) as refused:
         services.booking_create(organization=org, service=service, acting_user=operator, **values)

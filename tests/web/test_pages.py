@@ -108,7 +108,7 @@ def test_openapi_schema_and_offline_swagger_ui(db):
     schema = client.get("/api/schema/", {"format": "json"})
     assert schema.status_code == 200
     paths = schema.json()["paths"]
-    assert "/api/orgs/{org_slug}/staff/" in paths and "/api/auth/token" in paths
+    assert "/api/orgs/{org_slug}/staff/" in paths and "/api/auth/token/" in paths
     docs = client.get("/api/docs/").content.decode()
     assert "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in docs
     assert "//cdn" not in docs and "unpkg" not in docs

@@ -89,6 +89,9 @@ class SessionStartSerializer(serializers.Serializer):
     starts_at = time_field(required=False)
     customer_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     customer_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    allow_past = serializers.BooleanField(
+        default=False, help_text="a start further back than the back-dating window"
+    )
 
 
 class MinutesSerializer(serializers.Serializer):
