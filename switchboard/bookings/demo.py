@@ -95,6 +95,7 @@ class _Kit:
             service=self.service(service),
             starts_at=self.hour + timedelta(hours=hours_from_now),
             customer_name=customer,
+            allow_past=True,  # the demo day began before now
             acting_user=self.admin,
             **kwargs,
         )
