@@ -328,8 +328,16 @@ LOGGING = {
         },
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+    # A 4xx answer is one line without a traceback (common/logs.py).
+    "filters": {"expected_refusals": {"()": "switchboard.common.logs.ExpectedRefusals"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Django's own console handler (DEBUG) would print each record a second time
+        # beside the root's: its records go to the root only.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"filters": ["expected_refusals"]},
+    },
 }
 
 if not DEBUG:
