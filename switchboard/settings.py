@@ -158,6 +158,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The lock-out answer says how long the lock lasts (HTML for the login page, JSON for the API).
+AXES_LOCKOUT_CALLABLE = "switchboard.web.lockout.lockout_response"
 # The lock-out keys on the address uvicorn resolved, trusting forwarded headers only from
 # TRUSTED_PROXIES (docs/operations.md); a header alone never changes who is locked out.
 TRUSTED_PROXIES = trusted_proxies()

@@ -1,3 +1,4 @@
+from axes.helpers import get_cool_off
 from django.contrib.auth import authenticate
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -135,10 +136,7 @@ class TokenView(APIView):
             password=data.validated_data["password"],
         )
         if getattr(request, "axes_locked_out", False):
-            return Response(
-                {"detail": "Too many failed login attempts; try again later."},
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-            )
+            return _locked_out(request)
         if user is None:
             return Response(
                 {"detail": "Unable to log in with the given credentials."},
@@ -146,6 +144,20 @@ class TokenView(APIView):
             )
         _, key = services.api_token_issue(user=user, name=data.validated_data["name"])
         return Response({"token": key}, status=status.HTTP_201_CREATED)
+
+
+def _locked_out(request) -> Response:
+    """429 with how long the lock lasts: AXES_COOLOFF_TIME from the last failed attempt."""
+    seconds = int(get_cool_off(request).total_seconds())
+    minutes = max(1, -(-seconds // 60))
+    return Response(
+        {
+            "detail": f"Too many failed login attempts; try again in {minutes} minutes.",
+            "retry_after_seconds": seconds,
+        },
+        status=status.HTTP_429_TOO_MANY_REQUESTS,
+        headers={"Retry-After": str(seconds)},
+    )
 
 
 class OrganizationViewSet(viewsets.ViewSet):

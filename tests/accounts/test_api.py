@@ -50,6 +50,8 @@ def test_token_login_is_rate_limited(api, owner, settings):
         reverse("api-token"), {"username": owner.username, "password": PASSWORD}, format="json"
     )
     assert locked.status_code == 429
+    assert locked.json()["retry_after_seconds"] == 900
+    assert "15 minutes" in locked.json()["detail"]
     assert not ApiToken.objects.exists()
 
 

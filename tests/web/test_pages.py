@@ -95,6 +95,10 @@ def test_login_failures_are_rate_limited(org, owner, settings):
     locked = client.post(reverse("login"), {"username": owner.username, "password": PASSWORD})
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session
+    # The page says how long the lock lasts (AXES_COOLOFF_TIME, 15 minutes by default).
+    page = locked.content.decode()
+    assert 'data-testid="lockout-duration">15 minutes<' in page
+    assert locked["Retry-After"] == "900"
 
 
 def test_health_reports_the_database(db):
