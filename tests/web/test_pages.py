@@ -1,8 +1,11 @@
+import json
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from switchboard.accounts.models import Membership
+from switchboard.web.lockout import lockout_response
 from tests.accounts.factories import UserFactory
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
 
@@ -116,3 +119,9 @@ def test_openapi_schema_and_offline_swagger_ui(db):
     docs = client.get("/api/docs/").content.decode()
     assert "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in docs
     assert "//cdn" not in docs and "unpkg" not in docs
+
+
+def test_the_lockout_answer_under_api_is_json_with_its_duration(rf):
+    answer = lockout_response(rf.post("/api/some-login/"))
+    assert answer.status_code == 429 and answer["Retry-After"] == "900"
+    assert json.loads(answer.content)["retry_after_seconds"] == 900
