@@ -141,7 +141,7 @@ class _Kit:
             checks.append(("parent booking", kw["parent"], True))
         if not all(self._found(str(what), value, expected) for what, value, expected in checks):
             return None
-        return self._attempt(
+        return self.attempt(
             service,
             lambda: self._create(found, starts_at, customer, staff, thing, moves, kw),
         )
@@ -168,7 +168,7 @@ class _Kit:
         thing = Resource.objects.for_org(self.org).filter(name=resource, is_active=True).first()
         if not self._found(resource, thing, True):
             return None
-        return self._attempt(
+        return self.attempt(
             resource,
             lambda: services.session_start(
                 organization=self.org,
@@ -181,7 +181,7 @@ class _Kit:
             ),
         )
 
-    def _attempt(self, what: str, make):
+    def attempt(self, what: str, make):
         try:
             with transaction.atomic():  # a refusal undoes this booking only
                 made = make()
@@ -239,7 +239,7 @@ def _royal_care(kit: _Kit) -> None:
         "Home massage (60 min)", kit.hours_from_now(2), "Grace Tan", assignee="care-staff"
     )
     if booking is not None and therapist is not None:
-        kit._attempt(
+        kit.attempt(
             "acceptance",
             lambda: services.booking_update(
                 booking=booking,
