@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "switchboard.common.middleware.OtherSlashFormMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -159,6 +160,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The lock-out answer says how long the lock lasts (HTML for the login page, JSON for the API).
+AXES_LOCKOUT_CALLABLE = "switchboard.web.lockout.lockout_response"
 # The lock-out keys on the address uvicorn resolved, trusting forwarded headers only from
 # TRUSTED_PROXIES (docs/operations.md); a header alone never changes who is locked out.
 TRUSTED_PROXIES = trusted_proxies()
@@ -209,6 +212,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # OPTIONS names the view; the schema (/api/schema/) documents bodies.
+    "DEFAULT_METADATA_CLASS": "switchboard.common.api.Metadata",
 }
 
 # A JSON body larger than this is refused with 413; one nested deeper, with 400.
@@ -359,8 +364,16 @@ LOGGING = {
         },
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+    # A 4xx answer is one line without a traceback (common/logs.py).
+    "filters": {"expected_refusals": {"()": "switchboard.common.logs.ExpectedRefusals"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Django's own console handler (DEBUG) would print each record a second time
+        # beside the root's: its records go to the root only.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"filters": ["expected_refusals"]},
+    },
 }
 
 if not DEBUG:

@@ -27,6 +27,12 @@ from switchboard.staff.api import DepartmentViewSet, StaffViewSet
 from switchboard.staff.attendance.feed import shift_feed
 from switchboard.web.health import health
 
+
+class SwaggerView(SpectacularSwaggerView):
+    # An HTML page: OPTIONS would render its metadata through the page's template (a 500).
+    http_method_names = ["get", "head"]
+
+
 org_router = SimpleRouter()
 org_router.register("members", MemberViewSet, basename="member")
 org_router.register("departments", DepartmentViewSet, basename="department")
@@ -40,14 +46,14 @@ organizations = OrganizationViewSet.as_view({"get": "list", "post": "create"})
 organization = OrganizationViewSet.as_view({"get": "retrieve", "patch": "partial_update"})
 
 api_patterns = [
-    path("auth/token", TokenView.as_view(), name="api-token"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
     path("orgs/", organizations, name="organization-list"),
     path("invitations/", InvitationListView.as_view(), name="invitation-list"),
     path(
-        "invitations/<str:token>/accept", InvitationAcceptView.as_view(), name="invitation-accept"
+        "invitations/<str:token>/accept/", InvitationAcceptView.as_view(), name="invitation-accept"
     ),
     path(
-        "invitations/<str:token>/decline",
+        "invitations/<str:token>/decline/",
         InvitationDeclineView.as_view(),
         name="invitation-decline",
     ),
@@ -56,22 +62,24 @@ api_patterns = [
     # is never read as a booking id.
     path("orgs/<slug:org_slug>/sessions/", SessionsView.as_view(), name="session-list"),
     path(
-        "orgs/<slug:org_slug>/sessions/<int:pk>/extend",
+        "orgs/<slug:org_slug>/sessions/<int:pk>/extend/",
         SessionExtendView.as_view(),
         name="session-extend",
     ),
     path(
-        "orgs/<slug:org_slug>/sessions/<int:pk>/end", SessionEndView.as_view(), name="session-end"
+        "orgs/<slug:org_slug>/sessions/<int:pk>/end/", SessionEndView.as_view(), name="session-end"
     ),
     path(
-        "orgs/<slug:org_slug>/sessions/<int:pk>/cancel",
+        "orgs/<slug:org_slug>/sessions/<int:pk>/cancel/",
         SessionCancelView.as_view(),
         name="session-cancel",
     ),
-    path("orgs/<slug:org_slug>/resource-board", ResourceBoardView.as_view(), name="resource-board"),
-    path("orgs/<slug:org_slug>/sync-sessions", SyncSessionsView.as_view(), name="sync-sessions"),
     path(
-        "orgs/<slug:org_slug>/bookings/auto-complete-sessions",
+        "orgs/<slug:org_slug>/resource-board/", ResourceBoardView.as_view(), name="resource-board"
+    ),
+    path("orgs/<slug:org_slug>/sync-sessions/", SyncSessionsView.as_view(), name="sync-sessions"),
+    path(
+        "orgs/<slug:org_slug>/bookings/auto-complete-sessions/",
         AutoCompleteSessionsView.as_view(),
         name="auto-complete-sessions",
     ),
@@ -85,11 +93,11 @@ api_patterns = [
         StaffAssignmentsView.as_view(),
         name="staff-assignments",
     ),
-    path("realtime/auth", ChannelAuthView.as_view(), name="realtime-auth"),
-    path("realtime/user-auth", UserAuthView.as_view(), name="realtime-user-auth"),
-    path("realtime/events", EventsView.as_view(), name="realtime-events"),
+    path("realtime/auth/", ChannelAuthView.as_view(), name="realtime-auth"),
+    path("realtime/user-auth/", UserAuthView.as_view(), name="realtime-user-auth"),
+    path("realtime/events/", EventsView.as_view(), name="realtime-events"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
 
 urlpatterns = [

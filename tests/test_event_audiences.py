@@ -222,7 +222,7 @@ class Scene:
                 answer = client.get(f"{base}/{tail}/{payload['staff_id']}/")
                 objects[name] = answer.json() if answer.status_code == 200 else None
         if row.event == "resource-status-updated":
-            answer = client.get(f"{base}/resource-board")
+            answer = client.get(f"{base}/resource-board/")
             rows = answer.json()["resources"] if answer.status_code == 200 else []
             objects["board"] = next(
                 (r for r in rows if r["resource_id"] == payload["resource_id"]), None
@@ -286,7 +286,7 @@ def test_no_field_reaches_a_role_the_api_refuses_it(scene):
             if authorize_channel(user, channel) is None:
                 continue
             replayed = scene.api.as_user(user).get(
-                "/api/realtime/events", {"channel": channel, "after": 0}
+                "/api/realtime/events/", {"channel": channel, "after": 0}
             )
             assert replayed.status_code == 200
             delivered = {
@@ -314,7 +314,7 @@ def test_who_receives_what_in_the_scene(scene):
             if authorize_channel(user, channel) is None:
                 continue
             body = scene.api.as_user(user).get(
-                "/api/realtime/events", {"channel": channel, "after": 0}
+                "/api/realtime/events/", {"channel": channel, "after": 0}
             )
             for event in body.json()["events"]:
                 seen.setdefault(role, set()).update(event["data"])

@@ -17,7 +17,7 @@ LISTS = [
     "resources/",
     "employees/",
 ]
-LISTS.append("resource-board")
+LISTS.append("resource-board/")
 
 BAD_PARAMETERS = [
     ("bookings/", {"service": "²"}, "service"),
@@ -37,7 +37,7 @@ BAD_PARAMETERS = [
     ("resources/", {"include_inactive": "maybe"}, "include_inactive"),
     ("employees/", {"availability_status": "asleep"}, "availability_status"),
     ("employees/", {"is_active": "maybe"}, "is_active"),
-    ("resource-board", {"kind": "x" * 41}, "kind"),
+    ("resource-board/", {"kind": "x" * 41}, "kind"),
 ]
 
 
@@ -80,7 +80,7 @@ def test_the_filters_are_documented_in_the_schema(client, db):
 @pytest.mark.parametrize("staff", ["²", ARABIC_ONE * 2, HUGE, "abc", ""])
 def test_the_employees_page_answers_404_not_500_for_a_bad_staff_id(client, owner, staff):
     client.force_login(owner)
-    url = "/o/acme/employees/assignments"
+    url = "/o/acme/employees/assignments/"
     assert client.get(url, {"staff": staff}).status_code == 404
-    moved = client.post(f"{url}/move", {"staff": staff, "booking": staff, "status": "confirmed"})
+    moved = client.post(f"{url}move/", {"staff": staff, "booking": staff, "status": "confirmed"})
     assert moved.status_code == 404

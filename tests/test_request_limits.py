@@ -17,7 +17,7 @@ def post_raw(client, url, body: str):
 
 
 def test_deeply_nested_json_to_the_token_endpoint_is_a_400(client, db):
-    response = post_raw(client, "/api/auth/token", DEEP)
+    response = post_raw(client, "/api/auth/token/", DEEP)
     assert response.status_code == 400
     assert "nested" in response.json()["detail"]
 
@@ -101,7 +101,7 @@ def test_extending_by_a_huge_number_of_minutes_is_a_400(api, org, owner):
     client = api.as_user(owner)
     started = client.post(f"{BASE}/sessions/", {"resource": pc.pk, "minutes": 30}, format="json")
     assert started.status_code == 201, started.json()
-    url = f"{BASE}/sessions/{started.json()['id']}/extend"
+    url = f"{BASE}/sessions/{started.json()['id']}/extend/"
     response = client.post(url, {"minutes": TOO_BIG}, format="json")
     assert response.status_code == 400 and "minutes" in response.json()
 

@@ -137,6 +137,6 @@ def test_the_schema_documents_the_shared_error_answers(client, db):
     paths = document["paths"]
     transition = paths["/api/orgs/{org_slug}/bookings/{id}/transitions/"]["post"]["responses"]
     assert {"200", "400", "401", "403", "404", "409", "413"} <= set(transition)
-    assert {"400", "429"} <= set(paths["/api/auth/token"]["post"]["responses"])
+    assert {"400", "429"} <= set(paths["/api/auth/token/"]["post"]["responses"])
     history = paths["/api/orgs/{org_slug}/bookings/{id}/transitions/"]["get"]["responses"]
     assert history["200"]["content"]["application/json"]["schema"]["type"] == "array"

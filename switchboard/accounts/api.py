@@ -1,3 +1,4 @@
+from axes.helpers import get_cool_off
 from django.contrib.auth import authenticate
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -25,7 +26,14 @@ class UserSummarySerializer(serializers.Serializer):
 class OrganizationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organization
-        fields = ["slug", "name", "timezone", "default_staff_capacity", "created_at"]
+        fields = [
+            "slug",
+            "name",
+            "timezone",
+            "default_staff_capacity",
+            "booking_backdate_minutes",
+            "created_at",
+        ]
         read_only_fields = ["created_at"]
 
 
@@ -39,6 +47,9 @@ class OrganizationUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     timezone = serializers.CharField(max_length=64, required=False)
     default_staff_capacity = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    booking_backdate_minutes = serializers.IntegerField(
+        min_value=0, max_value=7 * 24 * 60, required=False, help_text="0 to a week"
+    )
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -125,10 +136,7 @@ class TokenView(APIView):
             password=data.validated_data["password"],
         )
         if getattr(request, "axes_locked_out", False):
-            return Response(
-                {"detail": "Too many failed login attempts; try again later."},
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-            )
+            return _locked_out(request)
         if user is None:
             return Response(
                 {"detail": "Unable to log in with the given credentials."},
@@ -136,6 +144,20 @@ class TokenView(APIView):
             )
         _, key = services.api_token_issue(user=user, name=data.validated_data["name"])
         return Response({"token": key}, status=status.HTTP_201_CREATED)
+
+
+def _locked_out(request) -> Response:
+    """429 with how long the lock lasts: AXES_COOLOFF_TIME from the last failed attempt."""
+    seconds = int(get_cool_off(request).total_seconds())
+    minutes = max(1, -(-seconds // 60))
+    return Response(
+        {
+            "detail": f"Too many failed login attempts; try again in {minutes} minutes.",
+            "retry_after_seconds": seconds,
+        },
+        status=status.HTTP_429_TOO_MANY_REQUESTS,
+        headers={"Retry-After": str(seconds)},
+    )
 
 
 class OrganizationViewSet(viewsets.ViewSet):

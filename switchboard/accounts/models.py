@@ -17,6 +17,9 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     default_staff_capacity = models.PositiveSmallIntegerField(default=3)
+    # How far in the past a new booking may start (a walk-in written down late); further back
+    # only an owner or operator who says `allow_past`. 0: not at all.
+    booking_backdate_minutes = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=now, editable=False)
 

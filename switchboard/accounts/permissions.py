@@ -84,6 +84,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Writes; who may touch which field (staff their own assignments, customers the
     # status of their own bookings) is decided by the service after this row.
     "bookings.create": MANAGERS_AND_JOBS,
+    # a start further back than the organisation's back-dating window (`allow_past`)
+    "bookings.create_past": MANAGERS_AND_JOBS,
     "bookings.update": MEMBER_ROLES | {SYSTEM},
     "bookings.transition": MEMBER_ROLES | {SYSTEM},
     "bookings.assign": MANAGERS_AND_JOBS,

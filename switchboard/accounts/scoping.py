@@ -10,10 +10,14 @@ view serves comes before any request to it, so a role that may not read gets 403
 method, before its input is even validated; each write is checked again by its service,
 which is the check the admin, commands and jobs meet. Once the membership is known the rest
 of the request runs in the organisation's tenancy scope, so every query of its rows sees
-that organisation only.
+that organisation only, in its time zone: a time given without an offset is read as the
+organisation's wall time, and times are answered with its offset (DRF's DateTimeField
+follows the active zone both ways).
 """
 
 from contextlib import ExitStack
+
+from django.utils import timezone
 
 from switchboard.accounts import permissions
 from switchboard.accounts.selectors import membership_for
@@ -38,6 +42,7 @@ class OrgScopedMixin:
         self.membership = membership_for(request.user, kwargs["org_slug"])
         self.organization = self.membership.organization
         self._tenancy.enter_context(org_scope(self.organization))
+        self._tenancy.enter_context(timezone.override(self.organization.tzinfo))
         self.check_action()
 
     def requested_action(self) -> str | None:

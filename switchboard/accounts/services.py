@@ -30,7 +30,13 @@ logger = logging.getLogger(__name__)
 # apps this one may not import (staff ends the person's profile).
 membership_ended = Hooks("membership_ended")
 
-ORG_FIELDS = ("name", "timezone", "default_staff_capacity", "is_active")
+ORG_FIELDS = (
+    "name",
+    "timezone",
+    "default_staff_capacity",
+    "booking_backdate_minutes",
+    "is_active",
+)
 
 
 def _check_timezone(value):

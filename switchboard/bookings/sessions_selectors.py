@@ -1,11 +1,12 @@
-"""Reads of timed sessions (seed 004) and the resource status derived from them.
+"""Reads of timed sessions (seed 004) and the resource status derived from bookings.
 
 A session's `ends_at` is the truth. A session is *running* while
 `starts_at <= now < ends_at` and its status is `active`; one whose end has passed is over
-even before the expiry job has made that official (`completed`). So a resource's status —
-`maintenance` when flagged, else `active` while a session runs on it, else `available` —
-and its `active_booking` are computed from the rows and the clock on every read, and never
-stored.
+even before the expiry job has made that official (`completed`). A resource is *held* by
+any booking in an active state of its own workflow (a session, a reservation, a standard
+booking…) whose time contains now. So a resource's status — `maintenance` when flagged,
+else `active` while a booking holds it, else `available` — and its `active_booking` are
+computed from the rows and the clock on every read, and never stored.
 """
 
 from datetime import datetime
@@ -24,8 +25,9 @@ from django.db.models import (
 )
 
 from switchboard.bookings.models import Booking
+from switchboard.bookings.selectors import active_bookings
 from switchboard.bookings.workflows import Status
-from switchboard.catalog.models import Resource, Workflow
+from switchboard.catalog.models import Resource, Service, Workflow
 from switchboard.common.clock import now
 from switchboard.common.errors import NotFound
 
@@ -44,6 +46,11 @@ def open_sessions() -> QuerySet:
 def running(at: datetime) -> Q:
     """The condition of a session that holds its resource at `at`."""
     return Q(workflow=Workflow.SESSION, status=Status.ACTIVE, starts_at__lte=at, ends_at__gt=at)
+
+
+def holding(at: datetime) -> Q:
+    """The condition of a booking that holds its resource at `at`, in any workflow."""
+    return active_bookings() & Q(starts_at__lte=at, ends_at__gt=at)
 
 
 def due_sessions(*, at: datetime, organization=None) -> QuerySet:
@@ -67,7 +74,7 @@ def overdue_sessions(*, ended_before: datetime) -> QuerySet:
 
 def _running_field(at: datetime, field: str, output):
     rows = (
-        Booking.objects.filter(running(at), resource=OuterRef("pk"))
+        Booking.objects.filter(holding(at), resource=OuterRef("pk"))
         .order_by("starts_at", "pk")
         .values(field)[:1]
     )
@@ -87,11 +94,13 @@ def _unofficial_end(at: datetime):
 
 
 def with_session_status(resources: QuerySet, *, at: datetime | None = None) -> QuerySet:
-    """Annotate `status`, `active_booking_id`, `session_starts_at`, `session_ends_at` and
+    """Annotate `status`, `active_booking_id` (the booking holding it now, of any workflow),
+    `active_workflow`, `session_starts_at`, `session_ends_at` (that booking's times) and
     `unofficial_end_at`, each one subquery, so a board of any size is one query."""
     at = at or now()
     return resources.annotate(
         active_booking_id=_running_field(at, "pk", IntegerField()),
+        active_workflow=_running_field(at, "workflow", CharField()),
         session_starts_at=_running_field(at, "starts_at", DateTimeField()),
         session_ends_at=_running_field(at, "ends_at", DateTimeField()),
         unofficial_end_at=_unofficial_end(at),
@@ -111,6 +120,27 @@ def resource_board(organization, *, at: datetime | None = None, kind: str | None
     if kind:
         qs = qs.filter(kind=kind)
     return with_session_status(qs, at=at).order_by("kind", "name", "pk")
+
+
+def with_holders(resources) -> list:
+    """The board's resources, each with `holder`: the booking holding it (customer and
+    assignee loaded) or None. One more query, whatever the board's size."""
+    resources = list(resources)
+    ids = [r.active_booking_id for r in resources if r.active_booking_id is not None]
+    found = Booking.objects.filter(pk__in=ids).select_related("customer", "assignee__user")
+    by_id = {booking.pk: booking for booking in found}
+    for resource in resources:
+        resource.holder = by_id.get(resource.active_booking_id)
+    return resources
+
+
+def session_service_exists(organization) -> bool:
+    """Whether a session can be started at all (the board's Start buttons)."""
+    return (
+        Service.objects.for_org(organization)
+        .filter(workflow=Workflow.SESSION, is_active=True)
+        .exists()
+    )
 
 
 def resource_with_status(resource_id: int, *, at: datetime | None = None) -> Resource:

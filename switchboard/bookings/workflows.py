@@ -10,6 +10,9 @@ terminal ones. Two extras are bookings' own:
   assignee while its own status is active *and* its parent is in an active state of the
   parent's workflow (for a reservation: `booked` or `active`, as in seed 000);
 - `accepts`: the acceptance flags its people set (an assignment is an offer they accept);
+- `driving`: the moves that are the driver's to take among staff (seed 002: the pickup
+  chain); every other move a staff member may take is the assignee's. A booking without a
+  driver (a therapist who travels alone) leaves its driving moves to the assignee;
 - `effects`: the side effects of its moves (`bookings/effects.py`). Another app adds its
   own with `attach()` from its `AppConfig.ready()`.
 
@@ -65,6 +68,7 @@ class BookingWorkflow:
     # Moves that need a value before they may be taken (field name per target state).
     requires: tuple[tuple[str, str], ...] = ()
     accepts: frozenset[str] = frozenset()
+    driving: frozenset[tuple[str, str]] = frozenset()
     effects: tuple[SideEffect, ...] = ()
 
     @property
@@ -78,6 +82,10 @@ class BookingWorkflow:
     @property
     def has_driver(self) -> bool:
         return bool(self.driver_active)
+
+    def party(self, source: str, target: str, *, has_driver: bool) -> str:
+        """Whose move this is among staff: `driver` or `assignee`."""
+        return "driver" if has_driver and (source, target) in self.driving else "assignee"
 
     def required_field(self, target: str) -> str | None:
         return dict(self.requires).get(target)
@@ -209,6 +217,16 @@ HOME_SERVICE = BookingWorkflow(
     ),
     requires=((S.DRIVER_ASSIGNED_PICKUP.value, "driver"), (S.REJECTED.value, "rejection_reason")),
     accepts=frozenset({"therapist_accepted", "driver_accepted"}),
+    driving=frozenset(
+        {
+            (S.DRIVER_ASSIGNED_PICKUP.value, S.DRIVER_EN_ROUTE_PICKUP.value),
+            (S.DRIVER_ASSIGNED_PICKUP.value, S.PICKUP_REQUESTED.value),  # the driver declines
+            (S.DRIVER_EN_ROUTE_PICKUP.value, S.DRIVER_ARRIVED_PICKUP.value),
+            (S.DRIVER_ARRIVED_PICKUP.value, S.THERAPIST_PICKED_UP.value),
+            (S.THERAPIST_PICKED_UP.value, S.EN_ROUTE.value),
+            (S.EN_ROUTE.value, S.ARRIVED.value),
+        }
+    ),
     effects=(
         SideEffect(target=S.REJECTED.value, hook=_record_rejection),
         SideEffect(source=S.REJECTED.value, hook=_forget_rejection),

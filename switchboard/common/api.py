@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, OperationalError
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import pagination, serializers, status
+from rest_framework import metadata, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -45,6 +45,19 @@ def within_reach(value):
 
 def time_field(**kwargs) -> serializers.DateTimeField:
     return serializers.DateTimeField(validators=[within_reach], **kwargs)
+
+
+class Metadata(metadata.SimpleMetadata):
+    """An OPTIONS answer without DRF's form description, which needs a serializer class
+    that views calling services with their own serializers do not have (a 500)."""
+
+    def determine_metadata(self, request, view):
+        answer = super().determine_metadata(request, view)
+        answer.pop("actions", None)
+        return answer
+
+    def determine_actions(self, request, view):
+        return {}
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -166,14 +179,14 @@ ERROR_ANSWERS = {
     "413": ("Error", "The request body is larger than API_MAX_BODY_BYTES."),
     "429": ("Error", "Too many failed login attempts."),
 }
-PUBLIC_OPERATIONS = {"/api/auth/token", "/api/schema/"}
+PUBLIC_OPERATIONS = {"/api/auth/token/", "/api/schema/"}
 
 
 def _error_codes(path: str, method: str, operation: dict) -> list[str]:
     codes = []
     has_body = "requestBody" in operation
     has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
-    if has_body or has_query or path == "/api/auth/token":
+    if has_body or has_query or path == "/api/auth/token/":
         codes.append("400")
     if path not in PUBLIC_OPERATIONS:
         codes += ["401", "403"]
@@ -183,7 +196,7 @@ def _error_codes(path: str, method: str, operation: dict) -> list[str]:
         codes.append("409")
     if has_body:
         codes.append("413")
-    if path == "/api/auth/token":
+    if path == "/api/auth/token/":
         codes.append("429")
     return codes
 

@@ -1,9 +1,9 @@
 """Channel authorisation, user sign-in and replay, for pusher-js and our browser module.
 
-- `POST /api/realtime/auth` (form fields `socket_id`, `channel_name`, as pusher-js sends
+- `POST /api/realtime/auth/` (form fields `socket_id`, `channel_name`, as pusher-js sends
   them): `{"auth"}` for a private channel, `{"auth", "channel_data"}` for presence.
-- `POST /api/realtime/user-auth` (`socket_id`): `{"auth", "user_data"}` for `signin()`.
-- `GET /api/realtime/events?channel=…&after=ID`: the events after ID on that channel, in
+- `POST /api/realtime/user-auth/` (`socket_id`): `{"auth", "user_data"}` for `signin()`.
+- `GET /api/realtime/events/?channel=…&after=ID`: the events after ID on that channel, in
   order, from the replay window — our extension, for clients that reconnect.
 
 The caller is the logged-in session (with CSRF) or an API token. A refusal is the same 403

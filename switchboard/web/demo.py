@@ -1,13 +1,24 @@
-"""Demo data: one organisation per business in the seed documents. Safe to run again."""
+"""Demo data: one organisation per business in the seed documents.
+
+Safe to run again on any database a user can reach: it adds only what is missing and never
+fails on the user's own changes (a deactivated service, person or resource, a changed
+skill…). People and organisations come first; then each organisation runs the `STEPS`, the
+demo modules of the apps, each in its own savepoint: a step that the user's data refuses is
+logged and skipped, and the others still run. Another app adds its demo by appending its
+function (`step(org, admin)`) to `STEPS`.
+"""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from switchboard.accounts.models import Membership, Organization, Role, User
 from switchboard.accounts.services import membership_create, organization_create
 from switchboard.bookings.demo import seed_bookings, seed_catalog
+from switchboard.common.errors import DomainError
 from switchboard.common.tenancy import org_scope
 from switchboard.staff.attendance.demo import seed_roster
 from switchboard.staff.models import Department, StaffMember
@@ -46,12 +57,16 @@ DEMO_ORGS = [
         {"wash-bay": "Wash Bay", "parking": "Parking"},
         [
             Person("wash-owner", "Meera", "Nair", Role.OWNER),
-            Person("wash-operator", "Arjun", "Menon", Role.OPERATOR, "parking", ("employee",)),
             Person(
-                "wash-staff", "Prithviraj", "Kuttappan", department="wash-bay", skills=("employee",)
+                "wash-operator", "Arjun", "Menon", Role.OPERATOR, "parking", ("parking-attendant",)
             ),
-            Person("wash-staff2", "Sigma", "Balan", department="wash-bay", skills=("employee",)),
-            Person("wash-staff3", "Asha", "Das", department="parking", skills=("employee",)),
+            Person(
+                "wash-staff", "Prithviraj", "Kuttappan", department="wash-bay", skills=("washer",)
+            ),
+            Person("wash-staff2", "Sigma", "Balan", department="wash-bay", skills=("washer",)),
+            Person(
+                "wash-staff3", "Asha", "Das", department="parking", skills=("parking-attendant",)
+            ),
         ],
     ),
     DemoOrg(
@@ -61,8 +76,10 @@ DEMO_ORGS = [
         {"front-desk": "Front Desk", "housekeeping": "Housekeeping"},
         [
             Person("hotel-owner", "Siobhan", "Byrne", Role.OWNER),
-            Person("hotel-operator", "Conor", "Walsh", Role.OPERATOR, "front-desk", ("reception",)),
-            Person("hotel-staff", "John", "Doe", department="front-desk", skills=("reception",)),
+            Person(
+                "hotel-operator", "Conor", "Walsh", Role.OPERATOR, "front-desk", ("front-desk",)
+            ),
+            Person("hotel-staff", "John", "Doe", department="front-desk", skills=("front-desk",)),
             Person(
                 "hotel-staff2",
                 "Aoife",
@@ -150,20 +167,41 @@ def _person(org: Organization, person: Person, admin: User) -> None:
     )
 
 
+# What each organisation gets after its people, in order: services and resources, bookings
+# over today and the coming week (switchboard/bookings/demo.py), a week of shifts
+# (switchboard/staff/attendance/demo.py). Append an app's own step here.
+STEPS: list[Callable[[Organization, User], None]] = [seed_catalog, seed_bookings, seed_roster]
+
+
+def _run(step: Callable, org: Organization, *args) -> bool:
+    """Run one step in a savepoint; what the user's data refuses is logged, not raised."""
+    try:
+        with transaction.atomic():
+            step(org, *args)
+    except (DomainError, ValidationError) as exc:
+        name = getattr(step, "__name__", str(step))
+        logger.warning("demo_step_skipped org=%s step=%s reason=%s", org.slug, name, exc)
+        return False
+    return True
+
+
 @transaction.atomic
 def seed_demo() -> list[tuple[str, str, str]]:
     """Create what is missing; return (organisation, role, username) for every login."""
     admin = _admin()
     logins = [("all four", "superuser", ADMIN_USERNAME)]
+    skipped = 0
     for spec in DEMO_ORGS:
         org = _organization(spec, admin)
         with org_scope(org):  # each organisation is seeded inside its own scope
             for person in spec.people:
-                _person(org, person, admin)
+                skipped += not _run(_person, org, person, admin)
                 logins.append((spec.name, person.role, person.username))
-            # Services, resources and a few bookings (switchboard/bookings/demo.py lists them).
-            seed_catalog(org, admin)
-            seed_bookings(org, admin)
-            seed_roster(org, admin)  # a week of shifts (switchboard/staff/attendance/demo.py)
-    logger.info("demo_seeded organizations=%d logins=%d", len(DEMO_ORGS), len(logins))
+            skipped += sum(not _run(step, org, admin) for step in STEPS)
+    logger.info(
+        "demo_seeded organizations=%d logins=%d skipped_steps=%d",
+        len(DEMO_ORGS),
+        len(logins),
+        skipped,
+    )
     return logins

@@ -50,6 +50,8 @@ def test_token_login_is_rate_limited(api, owner, settings):
         reverse("api-token"), {"username": owner.username, "password": PASSWORD}, format="json"
     )
     assert locked.status_code == 429
+    assert locked.json()["retry_after_seconds"] == 900
+    assert "15 minutes" in locked.json()["detail"]
     assert not ApiToken.objects.exists()
 
 
@@ -102,7 +104,7 @@ def test_invite_member_answers_with_the_one_time_link(api, org, owner):
     url = reverse("member-list", kwargs={"org_slug": org.slug})
     response = api.as_user(owner).post(url, {"username": "ana", "role": "staff"}, format="json")
     assert response.status_code == 202
-    assert response.data["accept_url"].endswith(f"/{response.data['token']}/accept")
+    assert response.data["accept_url"].endswith(f"/{response.data['token']}/accept/")
     assert not Membership.objects.filter(user__username="ana").exists()
 
 

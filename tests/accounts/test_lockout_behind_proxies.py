@@ -30,7 +30,7 @@ def live(**env):
 
 def ask_token(app, password, forwarded_for):
     return httpx.post(
-        f"{app.url}/api/auth/token",
+        f"{app.url}/api/auth/token/",
         json={"username": "pat", "password": password},
         headers={"X-Forwarded-For": forwarded_for},
         timeout=30,

@@ -8,6 +8,8 @@ which have no HTTP and ask the table directly. Set-up is done by a job (`acting_
 `tests/accounts/test_permissions.py` merges `BOOKING_ACTIONS` into its walk.
 """
 
+from datetime import timedelta
+
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -15,6 +17,7 @@ from switchboard.accounts import permissions
 from switchboard.accounts.permissions import CUSTOMER, STAFF, SYSTEM, acting_role
 from switchboard.bookings import services
 from switchboard.bookings.workflows import Status
+from switchboard.common import clock
 from switchboard.common.errors import Forbidden
 from tests.bookings.factories import book, car_wash, massage, parking, session_service, staff_with
 from tests.catalog.factories import ResourceFactory, skill
@@ -151,6 +154,9 @@ def _listed(org, user):
 BOOKING_ACTIONS = {
     # bookings: writes
     "bookings.create": lambda org, user: book(org, car_wash(org), user),
+    "bookings.create_past": lambda org, user: book(
+        org, car_wash(org), user, at=clock.now() - timedelta(days=1), allow_past=True
+    ),
     "bookings.update": _update,
     "bookings.transition": _transition,
     "bookings.assign": _assign,

@@ -41,6 +41,7 @@ def test_operator_creates_with_auto_assignment(api, org, operator):
             "customer_name": "Ravi",
             "customer_phone": "+91 98450 00000",
             "auto_assign": True,
+            "allow_past": True,  # START is a fixed date, whatever today is
         },
     )
     assert response.status_code == 201, response.json()
@@ -89,7 +90,12 @@ def test_bad_input_is_answered_and_changes_nothing(
         "resource": ResourceFactory(organization=other_org).pk,
         "service": car_wash(other_org).pk,
     }
-    body = {"service": service.pk, "starts_at": "2026-03-02T10:00:00Z", "customer_name": "x"}
+    body = {
+        "service": service.pk,
+        "starts_at": "2026-03-02T10:00:00Z",
+        "customer_name": "x",
+        "allow_past": True,
+    }
     for key, value in payload.items():
         body[key] = (
             foreign[key] if value == "foreign" and key in foreign else stand_ins.get(value, value)
@@ -283,6 +289,7 @@ def test_an_add_on_through_the_api(api, org, operator):
             "parent": reservation.pk,
             "starts_at": "2026-03-02T10:00:00Z",
             "assignee": washer.pk,
+            "allow_past": True,
         },
     )
     assert response.status_code == 201, response.json()

@@ -84,7 +84,7 @@ def test_a_read_after_the_end_and_before_the_sweep_shows_free_and_lets_a_session
             organization=org, resource=pc, minutes=30, acting_user=operator
         )
         advance(timedelta(minutes=30, milliseconds=1))
-        board = api.as_user(operator).get(f"/api/orgs/{org.slug}/resource-board").json()
+        board = api.as_user(operator).get(f"/api/orgs/{org.slug}/resource-board/").json()
         row = next(r for r in board["resources"] if r["resource_id"] == pc.pk)
         assert (row["status"], row["active_booking"], row["ends_at"]) == ("available", None, None)
         assert row["unofficial_end_at"] is not None  # shown as "Expired" until the sweep
@@ -121,10 +121,10 @@ def test_the_sync_endpoints_answer_as_seed_004(api, org, operator, pcs):
             services.session_start(organization=org, resource=pc, minutes=5, acting_user=operator)
         advance(timedelta(minutes=6))
         client = api.as_user(operator)
-        answer = client.post(f"/api/orgs/{org.slug}/bookings/auto-complete-sessions").json()
+        answer = client.post(f"/api/orgs/{org.slug}/bookings/auto-complete-sessions/").json()
         assert answer["success"] is True
         assert answer["message"] == "2 sessions auto-completed, 2 systems freed"
-        again = client.post(f"/api/orgs/{org.slug}/sync-sessions").json()
+        again = client.post(f"/api/orgs/{org.slug}/sync-sessions/").json()
     assert again["message"] == "Manual sync completed"
     assert (again["completed"], again["resources_freed"]) == (0, 0)
 
@@ -137,7 +137,7 @@ def test_a_sync_only_touches_its_own_organisation(api, org, other_org, operator,
             organization=other_org, resource=theirs, minutes=5, acting_user=outsider
         )
         advance(timedelta(minutes=6))
-        response = api.as_user(operator).post(f"/api/orgs/{org.slug}/sync-sessions")
+        response = api.as_user(operator).post(f"/api/orgs/{org.slug}/sync-sessions/")
     assert response.json()["completed"] == 0
     their_session.refresh_from_db()
     assert their_session.status == "active"
@@ -192,7 +192,7 @@ def test_a_manual_sync_never_runs_beside_another(api, org, operator, pcs, settin
         try:
             assert held.wait(5)
             settings.SESSIONS = settings.SESSIONS | {"SYNC_WAIT_SECONDS": 0.2}
-            busy = api.as_user(operator).post(f"/api/orgs/{org.slug}/sync-sessions")
+            busy = api.as_user(operator).post(f"/api/orgs/{org.slug}/sync-sessions/")
             assert busy.status_code == 409
             assert busy.json()["running"] is True
             session.refresh_from_db()
@@ -201,7 +201,7 @@ def test_a_manual_sync_never_runs_beside_another(api, org, operator, pcs, settin
             # A caller willing to wait gets its turn once the running sync ends.
             settings.SESSIONS = settings.SESSIONS | {"SYNC_WAIT_SECONDS": 60}
             _release_once_waiting(monkeypatch, release)
-            waited = api.as_user(operator).post(f"/api/orgs/{org.slug}/sync-sessions")
+            waited = api.as_user(operator).post(f"/api/orgs/{org.slug}/sync-sessions/")
         finally:
             release.set()
             holder.join(5)
@@ -238,7 +238,12 @@ def test_restart_catch_up_completes_what_ended_while_nothing_ran(org, operator, 
     started = now() - timedelta(hours=3)
     ended = [
         services.session_start(
-            organization=org, resource=pc, minutes=60, starts_at=started, acting_user=operator
+            organization=org,
+            resource=pc,
+            minutes=60,
+            starts_at=started,
+            allow_past=True,
+            acting_user=operator,
         )
         for pc in pcs
     ]
@@ -280,6 +285,7 @@ def test_a_new_earliest_end_wakes_the_job_at_once(org, operator, pcs):
             resource=pcs[0],
             minutes=1,
             starts_at=now() - timedelta(seconds=58.5),
+            allow_past=True,
             acting_user=operator,
         )
         wait_until(lambda: Booking.objects.get(pk=session.pk).status == "completed", timeout=60)

@@ -105,7 +105,12 @@ def test_an_add_on_takes_its_customer_from_the_parent_reservation(org, operator,
 )
 def test_bad_input_is_400_and_changes_nothing(org, operator, make, error, field):
     service = car_wash(org)
-    values = {"customer_name": "Walk-in", "starts_at": START, **make(org, operator)}
+    values = {
+        "customer_name": "Walk-in",
+        "starts_at": START,
+        "allow_past": True,
+        **make(org, operator),
+    }
     before = state()
     with pytest.raises(error) as refused:
         services.booking_create(organization=org, service=service, acting_user=operator, **values)
@@ -271,7 +276,7 @@ def test_home_service_runs_seed_002s_chain_with_a_driver(org, operator, capture_
     assert booking.therapist_accepted and booking.therapist_accepted_at
     assert booking.driver_accepted and booking.driver_accepted_at
     assert load(driver) == 1 and load(therapist) == 1
-    services.booking_transition(booking=booking, status="arrived", acting_user=therapist.user)
+    services.booking_transition(booking=booking, status="arrived", acting_user=driver.user)
     assert load(driver) == 0 and load(therapist) == 1  # delivered: the driver is free
     for status in ["in_progress", "completed"]:
         services.booking_transition(booking=booking, status=status, acting_user=therapist.user)

@@ -65,7 +65,7 @@ def test_the_board_endpoint_gives_status_end_and_seconds_left(api, org, operator
     with frozen_at(T0):
         services.session_start(organization=org, resource=pc, minutes=30, acting_user=operator)
         advance(timedelta(minutes=10))
-        rows = api.as_user(operator).get(url(org, "resource-board")).json()["resources"]
+        rows = api.as_user(operator).get(url(org, "resource-board/")).json()["resources"]
     by_id = {row["resource_id"]: row for row in rows}
     assert by_id[pc.pk]["status"] == "active"
     assert by_id[pc.pk]["remaining_seconds"] == 20 * 60
@@ -146,7 +146,7 @@ def test_extend_moves_the_end_and_tells_the_board(api, org, operator, pc, captur
         )
         events = capture_events()
         response = api.as_user(operator).post(
-            url(org, f"sessions/{session.pk}/extend"), {"minutes": 15}, format="json"
+            url(org, f"sessions/{session.pk}/extend/"), {"minutes": 15}, format="json"
         )
         assert response.status_code == 200, response.content
         assert response.json()["ends_at"].startswith("2026-03-02T18:45:00")
@@ -170,7 +170,7 @@ def test_extending_into_the_next_booking_is_409(api, org, operator, pc):
             acting_user=operator,
         )
         response = api.as_user(operator).post(
-            url(org, f"sessions/{session.pk}/extend"), {"minutes": 15}, format="json"
+            url(org, f"sessions/{session.pk}/extend/"), {"minutes": 15}, format="json"
         )
     assert response.status_code == 409
     session.refresh_from_db()
@@ -185,7 +185,7 @@ def test_extending_a_finished_session_is_409_with_its_status(api, org, operator,
         advance(timedelta(minutes=5))
         services.session_end(booking=session, acting_user=operator)
         response = api.as_user(operator).post(
-            url(org, f"sessions/{session.pk}/extend"), {"minutes": 15}, format="json"
+            url(org, f"sessions/{session.pk}/extend/"), {"minutes": 15}, format="json"
         )
     assert response.status_code == 409
     assert response.json()["status"] == "completed"
@@ -198,7 +198,7 @@ def test_extending_after_the_end_but_before_the_sweep_is_409_completed(api, org,
         )
         advance(timedelta(minutes=30, seconds=1))
         response = api.as_user(operator).post(
-            url(org, f"sessions/{session.pk}/extend"), {"minutes": 15}, format="json"
+            url(org, f"sessions/{session.pk}/extend/"), {"minutes": 15}, format="json"
         )
     assert response.status_code == 409
     assert response.json()["status"] == "completed"
@@ -213,7 +213,7 @@ def test_ending_early_completes_and_frees_the_resource(api, org, operator, pc, c
         )
         advance(timedelta(minutes=20))
         events = capture_events()
-        response = api.as_user(operator).post(url(org, f"sessions/{session.pk}/end"), {})
+        response = api.as_user(operator).post(url(org, f"sessions/{session.pk}/end/"), {})
         assert response.status_code == 200, response.content
         assert response.json()["status"] == "completed"
         assert board_row(org, pc).status == "available"
@@ -230,13 +230,13 @@ def test_cancel_is_for_managers_and_frees_the_resource(api, org, operator, staff
         session = services.session_start(
             organization=org, resource=pc, minutes=60, acting_user=operator
         )
-        refused = api.as_user(staff_user).post(url(org, f"sessions/{session.pk}/cancel"), {})
+        refused = api.as_user(staff_user).post(url(org, f"sessions/{session.pk}/cancel/"), {})
         assert refused.status_code == 403
-        response = api.as_user(operator).post(url(org, f"sessions/{session.pk}/cancel"), {})
+        response = api.as_user(operator).post(url(org, f"sessions/{session.pk}/cancel/"), {})
         assert response.status_code == 200
         assert response.json()["status"] == "cancelled"
         assert board_row(org, pc).status == "available"
-        again = api.as_user(operator).post(url(org, f"sessions/{session.pk}/cancel"), {})
+        again = api.as_user(operator).post(url(org, f"sessions/{session.pk}/cancel/"), {})
     assert again.status_code == 409
     assert again.json()["status"] == "cancelled"
 
@@ -273,7 +273,12 @@ def test_postgresql_forbids_overlapping_open_sessions_in_the_database(org, opera
     """Behind the lock: on PostgreSQL the exclusion constraint refuses a write that skips
     the services; SQLite has no such constraint and relies on the lock and re-check."""
     first = services.session_start(
-        organization=org, resource=pc, minutes=60, starts_at=T0, acting_user=operator
+        organization=org,
+        resource=pc,
+        minutes=60,
+        starts_at=T0,
+        allow_past=True,
+        acting_user=operator,
     )
     overlapping = Booking(
         organization=org,

@@ -55,7 +55,12 @@ def world(org, other_org, operator):
 
 
 def _create(w, **kwargs):
-    values = {"service": w.ours.car_wash, "starts_at": START, "customer_name": "Walk-in"}
+    values = {
+        "service": w.ours.car_wash,
+        "starts_at": START,
+        "customer_name": "Walk-in",
+        "allow_past": True,
+    }
     return services.booking_create(organization=w.org, acting_user=w.operator, **(values | kwargs))
 
 

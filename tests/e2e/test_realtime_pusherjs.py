@@ -58,8 +58,8 @@ def connect(node, live, people, client_id, who):
         key=settings.PUSHER_APP["key"],
         host="127.0.0.1",
         port=live.port,
-        auth={"endpoint": f"{live.url}/api/realtime/auth", "headers": headers},
-        userAuth={"endpoint": f"{live.url}/api/realtime/user-auth", "headers": headers},
+        auth={"endpoint": f"{live.url}/api/realtime/auth/", "headers": headers},
+        userAuth={"endpoint": f"{live.url}/api/realtime/user-auth/", "headers": headers},
     )
     return node.expect(id=client_id, type="state", current="connected")
 

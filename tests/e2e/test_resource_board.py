@@ -10,7 +10,7 @@ from switchboard.bookings import services
 from switchboard.bookings.models import Booking
 from switchboard.common.clock import now
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
-from tests.bookings.factories import session_service
+from tests.bookings.factories import parking, session_service
 from tests.catalog.factories import ResourceFactory
 from tests.e2e.test_realtime_browser import open_home
 from tests.realtime.support import LiveApp, wait_until
@@ -65,6 +65,7 @@ def test_the_board_counts_down_and_frees_the_machine_live(page, live, cafe):
         resource=pc1,
         minutes=1,
         starts_at=now() - timedelta(minutes=1) + LEAD,
+        allow_past=True,
         acting_user=operator,
     )
     status = cell(page, pc1, "resource-status")
@@ -122,3 +123,40 @@ def left_of(text: str) -> timedelta:
     for part in text.split(":"):
         seconds = seconds * 60 + int(part)
     return timedelta(seconds=seconds)
+
+
+def test_a_reservation_shows_who_holds_the_space_and_a_phone_needs_no_sideways_scroll(
+    page, live, cafe
+):
+    """Issue 13: a reservation holds its resource on the board, and the board fits a
+    360 px screen; a new reservation appears live."""
+    org, operator, (pc1, _) = cafe
+    space = ResourceFactory(organization=org, name="P2", kind="parking_space")
+    services.session_start(
+        organization=org, resource=pc1, minutes=45, customer_name="Arjun", acting_user=operator
+    )
+    page.set_viewport_size({"width": 360, "height": 740})
+    open_home(page, live, operator)
+    page.goto(f"{live.url}/o/acme/resources/")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=realtime-status]').dataset.state === 'connected'"
+    )
+    assert cell(page, space, "resource-status").inner_text() == "Available"
+    services.booking_create(
+        organization=org,
+        service=parking(org),
+        starts_at=now(),
+        resource=space,
+        customer_name="Vikram Shah",
+        acting_user=operator,
+    )
+    holder = f'document.querySelector("{ROW.format(space.pk)} [data-testid=resource-holder]")'
+    page.wait_for_function(f"() => {holder}.textContent.includes('Vikram Shah')")
+    assert cell(page, space, "resource-status").inner_text() == "Active"
+    # A reservation is not a session: no Extend or End for it.
+    assert not cell(page, space, "resource-actions").locator("form[data-action=end]").is_visible()
+    assert cell(page, pc1, "resource-actions").locator("form[data-action=end]").is_visible()
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1] == 360, widths

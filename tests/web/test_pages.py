@@ -1,8 +1,11 @@
+import json
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from switchboard.accounts.models import Membership
+from switchboard.web.lockout import lockout_response
 from tests.accounts.factories import UserFactory
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
 
@@ -95,6 +98,10 @@ def test_login_failures_are_rate_limited(org, owner, settings):
     locked = client.post(reverse("login"), {"username": owner.username, "password": PASSWORD})
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session
+    # The page says how long the lock lasts (AXES_COOLOFF_TIME, 15 minutes by default).
+    page = locked.content.decode()
+    assert 'data-testid="lockout-duration">15 minutes<' in page
+    assert locked["Retry-After"] == "900"
 
 
 def test_health_reports_the_database(db):
@@ -108,7 +115,13 @@ def test_openapi_schema_and_offline_swagger_ui(db):
     schema = client.get("/api/schema/", {"format": "json"})
     assert schema.status_code == 200
     paths = schema.json()["paths"]
-    assert "/api/orgs/{org_slug}/staff/" in paths and "/api/auth/token" in paths
+    assert "/api/orgs/{org_slug}/staff/" in paths and "/api/auth/token/" in paths
     docs = client.get("/api/docs/").content.decode()
     assert "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in docs
     assert "//cdn" not in docs and "unpkg" not in docs
+
+
+def test_the_lockout_answer_under_api_is_json_with_its_duration(rf):
+    answer = lockout_response(rf.post("/api/some-login/"))
+    assert answer.status_code == 429 and answer["Retry-After"] == "900"
+    assert json.loads(answer.content)["retry_after_seconds"] == 900

@@ -70,7 +70,7 @@ def test_the_timesheet_page_shows_staff_their_own_rows(org, owner, person):
     params = {"date_from": "2026-06-01", "date_to": "2026-06-07"}
     mine = logged_in(person.user).get(f"/o/{org.slug}/timesheet/", params).content.decode()
     assert mine.count('data-testid="timesheet-row"') == 1 and ">09:00<" in mine
-    everyone = logged_in(owner).get(f"/o/{org.slug}/timesheet/table", params).content.decode()
+    everyone = logged_in(owner).get(f"/o/{org.slug}/timesheet/table/", params).content.decode()
     assert everyone.count('data-testid="timesheet-row"') == 2
     assert "format=csv" in mine
 

@@ -3,9 +3,11 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from switchboard.accounts.models import Membership
+from switchboard.accounts.permissions import STAFF
 from switchboard.accounts.scoping import OrgScopedMixin
 from switchboard.bookings import services
 from switchboard.bookings.api.serializers import (
@@ -93,6 +95,13 @@ class BookingViewSet(
             return Booking.objects.none()
         filters = list_filters(self) if self.action == "list" else {}
         return bookings_visible(self.organization, self.request.user, **filters)
+
+    def get_object(self):
+        if self.request.method != "GET" and self.role == STAFF:
+            # A staff member's change to a booking that is not theirs is refused by the
+            # service with its reason (403, "another driver has this pickup"), not a bare 404.
+            return get_object_or_404(bookings_list(self.organization), pk=self.kwargs["pk"])
+        return super().get_object()
 
     def get_serializer_class(self):
         if getattr(self, "swagger_fake_view", False):

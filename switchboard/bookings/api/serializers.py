@@ -102,6 +102,11 @@ class BookingCreateSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     auto_assign = serializers.BooleanField(default=False)
     override_capacity = serializers.BooleanField(default=False)
+    allow_past = serializers.BooleanField(
+        default=False,
+        help_text="start further back than the organisation's booking_backdate_minutes "
+        "(owners, operators)",
+    )
 
 
 class BookingUpdateSerializer(serializers.Serializer):

@@ -19,6 +19,7 @@ from switchboard.bookings.sessions_selectors import (
     session_get,
     session_state,
     sessions_list,
+    with_holders,
 )
 from switchboard.catalog.models import Resource
 from switchboard.catalog.selectors import resource_get, service_get
@@ -77,9 +78,22 @@ class BoardRowSerializer(serializers.Serializer):
     remaining_seconds = serializers.SerializerMethodField()
     # An end that has passed but the expiry job has not made official yet (rare, < 1 s).
     unofficial_end_at = serializers.DateTimeField(allow_null=True)
+    active_workflow = serializers.CharField(
+        allow_null=True, help_text="the holding booking's workflow (session, reservation…)"
+    )
+    held_by = serializers.SerializerMethodField(help_text="the holding booking's customer")
+    held_with = serializers.SerializerMethodField(help_text="the holding booking's assignee")
 
     def get_remaining_seconds(self, resource) -> int | None:
         return remaining_seconds(resource, self.context["at"])
+
+    def get_held_by(self, resource) -> str | None:
+        holder = getattr(resource, "holder", None)
+        return holder.customer_display if holder is not None else None
+
+    def get_held_with(self, resource) -> str | None:
+        holder = getattr(resource, "holder", None)
+        return holder.assignee.full_name if holder is not None and holder.assignee else None
 
 
 class SessionStartSerializer(serializers.Serializer):
@@ -89,6 +103,9 @@ class SessionStartSerializer(serializers.Serializer):
     starts_at = time_field(required=False)
     customer_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     customer_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    allow_past = serializers.BooleanField(
+        default=False, help_text="a start further back than the back-dating window"
+    )
 
 
 class MinutesSerializer(serializers.Serializer):
@@ -228,7 +245,7 @@ class ResourceBoardView(OrgScopedMixin, APIView):
         session's end and the seconds left) or `maintenance`."""
         at = now()
         kind = list_filters(self).get("kind")
-        rows = resource_board(self.organization, at=at, kind=kind)
+        rows = with_holders(resource_board(self.organization, at=at, kind=kind))
         return Response(
             {
                 "at": at,

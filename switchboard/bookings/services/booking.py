@@ -44,6 +44,24 @@ def _times(service: Service, starts_at: datetime, ends_at: datetime | None):
     return starts_at, ends_at
 
 
+def _check_not_past(organization, starts_at, *, allow_past: bool, acting_user) -> bool:
+    """A start further back than the organisation's back-dating window needs `allow_past`,
+    which only owners and operators may give. Returns whether the start is that far back."""
+    window = organization.booking_backdate_minutes
+    # The current minute is not the past: a start typed as "now" (10:00 at 10:00:40), or
+    # taken from the clock a moment ago, is on time.
+    this_minute = now().replace(second=0, microsecond=0)
+    if starts_at >= this_minute - timedelta(minutes=window):
+        return False
+    if not allow_past:
+        allowed = f"more than {window} minutes ago" if window else "in the past"
+        raise InvalidInput(
+            {"starts_at": f"This start is {allowed}; an owner or operator may pass allow_past."}
+        )
+    require(organization, acting_user, "bookings.create_past")
+    return True
+
+
 def _check_parent(organization, wf, parent: Booking | None) -> None:
     if not wf.is_addon:
         if parent is not None:
@@ -112,7 +130,9 @@ def _assign_automatically(booking: Booking, snapshot) -> set[int]:
     return {chosen.pk}
 
 
-def _record_creation(booking: Booking, acting_user, *, auto: bool, override: bool) -> None:
+def _record_creation(booking: Booking, acting_user, *, auto: bool, override: bool, past: bool):
+    # `allow_past` is in the row only when it was needed, so the trail shows who back-dated.
+    extra = {"allow_past": True} if past else {}
     audit(
         booking,
         AuditAction.CREATED,
@@ -122,6 +142,7 @@ def _record_creation(booking: Booking, acting_user, *, auto: bool, override: boo
         driver_to=booking.driver_id,
         automatic=auto,
         override_capacity=override,
+        **extra,
     )
     emit_booking_updated(booking, "created", changed=["status"])
     emit_workload_updated(booking.organization, holders(booking))
@@ -146,9 +167,13 @@ def booking_create(
     notes: str = "",
     auto_assign: bool = False,
     override_capacity: bool = False,
+    allow_past: bool = False,
     acting_user: User | None,
 ) -> Booking:
     """Make a booking in its workflow's initial state, assigned by hand or automatically.
+
+    A start further in the past than the organisation's `booking_backdate_minutes` is
+    refused unless an owner or operator passes `allow_past` (kept in the audit row).
 
     When automatic assignment finds nobody free the booking is still made, unassigned, and
     operators hear `booking-unassigned`.
@@ -159,6 +184,7 @@ def booking_create(
     )
     wf = _check_new(organization, service, resource, acting_user)
     starts_at, ends_at = _times(service, starts_at, ends_at)
+    past = _check_not_past(organization, starts_at, allow_past=allow_past, acting_user=acting_user)
     _check_parent(organization, wf, parent)
     if parent is not None and customer is None and not customer_name:
         customer, customer_name = parent.customer, parent.customer_name
@@ -191,7 +217,7 @@ def booking_create(
         claimed = _assign_automatically(booking, snapshot) if auto else set()
         claim_capacity(holders(booking) - claimed, override=override_capacity)
         booking.save()
-        _record_creation(booking, acting_user, auto=auto, override=override_capacity)
+        _record_creation(booking, acting_user, auto=auto, override=override_capacity, past=past)
     logger.info(
         "booking_created org=%s booking=%s workflow=%s assignee=%s",
         organization.slug,

@@ -69,13 +69,35 @@ def _customer_may_change(booking: Booking, user: User, changes) -> None:
 def _staff_may_change(booking: Booking, user: User, changes) -> None:
     me = staff_for_user(booking.organization, user)
     if me is None or me.pk not in (booking.assignee_id, booking.driver_id):
-        raise Forbidden("Staff can only change their own assignments.")
+        raise Forbidden(_not_yours(booking, changes))
     if set(changes) - STAFF_FIELDS:
         raise Forbidden("Only owners and operators assign people.")
     if "therapist_accepted" in changes and me.pk != booking.assignee_id:
         raise Forbidden("Only the assigned therapist can accept the booking.")
     if "driver_accepted" in changes and me.pk != booking.driver_id:
         raise Forbidden("Only the assigned driver can accept the pickup.")
+    if "status" in changes:
+        _check_party(booking, me, changes["status"])
+
+
+def _not_yours(booking: Booking, changes) -> str:
+    if "driver_accepted" in changes:
+        if booking.driver_id is not None:
+            return "Another driver has this pickup; only that driver or an operator can change it."
+        return "No pickup is offered to you on this booking; an operator assigns the driver."
+    return "Staff can only change their own assignments (as assignee or driver)."
+
+
+def _check_party(booking: Booking, me, target: str) -> None:
+    """Among staff, the driver takes the driving moves and the assignee the others."""
+    wf = workflow(booking.workflow)
+    if target not in wf.table.next_states(booking.status):
+        return  # not a move of the table: the table's own 409 says which are
+    party = wf.party(booking.status, target, has_driver=booking.driver_id is not None)
+    if (booking.driver_id if party == "driver" else booking.assignee_id) == me.pk:
+        return
+    who = "the booking's driver" if party == "driver" else "the booking's assignee"
+    raise Forbidden(f"Moving from '{booking.status}' to '{target}' is for {who} (or an operator).")
 
 
 class _Change:

@@ -109,10 +109,12 @@ def session_start(
     customer: User | None = None,
     customer_name: str = "",
     customer_phone: str = "",
+    allow_past: bool = False,
     acting_user: User | None,
 ) -> Booking:
     """Start a session on `resource` now (or at `starts_at`, a session booked ahead, which
-    holds the resource from its start) for `minutes`. A busy resource is 409.
+    holds the resource from its start) for `minutes`. A busy resource is 409. A start
+    further back than the back-dating window needs `allow_past`, as any booking does.
 
     The bookings core locks the resource row and looks for an overlapping active booking
     under the lock; a session whose end has passed does not overlap a start at or after it,
@@ -134,6 +136,7 @@ def session_start(
                 customer=customer,
                 customer_name=customer_name or ("" if customer else WALK_IN),
                 customer_phone=customer_phone,
+                allow_past=allow_past,
                 acting_user=acting_user,
             )
             emit_resource_status_updated(organization, [resource.pk])

@@ -2,7 +2,7 @@
 //
 // Reads commands as JSON lines on stdin, e.g.
 //   {"cmd": "connect", "id": "a", "key": "...", "host": "127.0.0.1", "port": 8000,
-//    "auth": {"endpoint": "http://.../api/realtime/auth", "headers": {...}}}
+//    "auth": {"endpoint": "http://.../api/realtime/auth/", "headers": {...}}}
 //   {"cmd": "subscribe", "id": "a", "channel": "presence-org-acme"}
 //   {"cmd": "trigger", "id": "a", "channel": "...", "event": "client-x", "data": {...}}
 // and prints what each client sees as JSON lines on stdout:

@@ -5,7 +5,7 @@
  * - remembers the last event_id applied per channel and skips duplicates; only server
  *   events count (not `pusher:*`, not `client-*`: another member can send a client event
  *   carrying any event_id it likes, which must not hide the real one);
- * - whenever a channel is (re)subscribed, first asks /api/realtime/events for what came
+ * - whenever a channel is (re)subscribed, first asks /api/realtime/events/ for what came
  *   after that id, applies it in order, then the live events that arrived meanwhile;
  * - drives the connection indicator (#realtime-status) and calls state hooks.
  *

@@ -1,10 +1,11 @@
 /*
- * The resource board: counts every running session down each second, flips a machine to
- * available the moment its end passes (the server derives the same), shows `Expired` only
- * until the expiry job has made that end official, and applies live events:
- *   resource-status-updated  the machine's status, session and end, as derived after a change
+ * The resource board: counts every holding booking (a session, a reservation…) down each
+ * second, flips a resource to available the moment its end passes (the server derives the
+ * same), shows `Expired` only until the expiry job has made a session's end official, and
+ * applies live events:
+ *   resource-status-updated  the resource's status and end, as derived after a change
  *   session-completed        an end made official: `Expired` gives way to `-`
- *   booking-updated          (a session's) reload the board from the API
+ *   booking-updated          (one with a resource) reload the board from the API
  * Buttons call the sessions API; the events that follow update every open board.
  */
 (function () {
@@ -46,6 +47,36 @@
     }
   }
 
+  function localDay(ms) {
+    try {
+      return new Date(ms).toLocaleDateString('en-CA', { timeZone: board.timezone });
+    } catch (error) {
+      return new Date(ms).toDateString();
+    }
+  }
+
+  function untilLabel(iso) {
+    // An end on another day than today (in the organisation's zone) shows its date.
+    var label = clockTime(iso);
+    if (localDay(Date.parse(iso)) === localDay(serverNow())) {
+      return label;
+    }
+    var options = { weekday: 'short', day: 'numeric', month: 'short' };
+    try {
+      options.timeZone = board.timezone;
+      return new Date(iso).toLocaleDateString([], options) + ' ' + label;
+    } catch (error) {
+      return new Date(iso).toDateString() + ' ' + label;
+    }
+  }
+
+  function holderText(row) {
+    if (!row.held_by) {
+      return '-';
+    }
+    return row.held_by + (row.held_with ? ' · ' + row.held_with : '') + ' (' + row.active_workflow + ')';
+  }
+
   function duration(seconds) {
     var h = Math.floor(seconds / 3600);
     var m = Math.floor((seconds % 3600) / 60);
@@ -63,12 +94,13 @@
       var total = Math.max(1, ends - starts);
       return {
         status: 'active',
-        end: clockTime(row.ends_at),
+        end: untilLabel(row.ends_at),
         remaining: duration(Math.ceil((ends - at) / 1000)),
         progress: Math.min(100, Math.max(0, ((at - starts) / total) * 100)),
       };
     }
-    var overdue = (row.status === 'active' && ends !== null) || !!row.unofficial_end_at;
+    var session = !row.active_workflow || row.active_workflow === 'session';
+    var overdue = (session && row.status === 'active' && ends !== null) || !!row.unofficial_end_at;
     return {
       status: row.status === 'maintenance' ? 'maintenance' : 'available',
       end: overdue ? 'Expired' : '-',
@@ -96,9 +128,19 @@
     end.classList.toggle('expired', shown.end === 'Expired');
     tr.querySelector('[data-testid=resource-remaining]').textContent = shown.remaining;
     tr.querySelector('[data-testid=resource-progress] > span').style.width = shown.progress + '%';
-    tr.querySelector('form[data-action=start]').hidden = shown.status !== 'available';
-    tr.querySelector('form[data-action=extend]').hidden = shown.status !== 'active';
-    tr.querySelector('form[data-action=end]').hidden = shown.status !== 'active';
+    tr.querySelector('[data-testid=resource-holder]').textContent = shown.status === 'active' ? holderText(row) : '-';
+    // Extend and End act on sessions only; a reservation is changed from its booking.
+    var session = shown.status === 'active' && (!row.active_workflow || row.active_workflow === 'session');
+    toggle(tr, 'start', shown.status !== 'available');
+    toggle(tr, 'extend', !session);
+    toggle(tr, 'end', !session);
+  }
+
+  function toggle(tr, action, hidden) {
+    var form = tr.querySelector('form[data-action=' + action + ']');
+    if (form) {
+      form.hidden = hidden;
+    }
   }
 
   function renderAll() {
@@ -165,7 +207,7 @@
     if (action === 'start') {
       request = send(board.api.sessions, { resource: Number(id), minutes: minutes });
     } else if (row.active_booking) {
-      var url = board.api.sessions + row.active_booking + '/' + action;
+      var url = board.api.sessions + row.active_booking + '/' + action + '/';
       request = send(url, action === 'extend' ? { minutes: minutes } : {});
     } else {
       return;
@@ -186,6 +228,7 @@
       row.ends_at = data.ends_at;
       row.unofficial_end_at = null;
       render(data.resource_id);
+      reload();  // who holds it, and in which workflow
     });
     realtime.on('session-completed', function (data) {
       var row = rows[data.resource_id];
@@ -202,7 +245,7 @@
       render(data.resource_id);
     });
     realtime.on('booking-updated', function (data) {
-      if (data.workflow === 'session') {
+      if (data.workflow === 'session' || data.resource_id) {
         reload();
       }
     });
