@@ -9,7 +9,7 @@ from django.db import connection
 
 from switchboard.bookings import services
 from switchboard.bookings.models import Booking, BookingTransition
-from switchboard.common.errors import Conflict, Forbidden, NotFound
+from switchboard.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from switchboard.common.tenancy import cross_org
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.bookings.factories import START, book, car_wash, payloads, staff_with
@@ -26,7 +26,9 @@ def test_a_new_time_keeps_the_length_and_is_audited_and_announced(org, operator,
     length = booking.ends_at - booking.starts_at
     events = capture_events()
     later = START + timedelta(hours=3)
-    moved = services.booking_reschedule(booking=booking, starts_at=later, acting_user=operator)
+    moved = services.booking_reschedule(
+        booking=booking, starts_at=later, acting_user=operator, allow_past=True
+    )
     assert (moved.starts_at, moved.ends_at) == (later, later + length)
     row = BookingTransition.objects.filter(booking=booking).last()
     assert row.action == "updated" and row.by == operator
@@ -43,14 +45,16 @@ def test_a_clash_on_the_resource_is_a_409_and_changes_nothing(org, operator):
     book(org, wash, operator, resource=bay)
     later = book(org, wash, operator, at=START + timedelta(hours=4), resource=bay)
     with pytest.raises(Conflict):
-        services.booking_reschedule(booking=later, starts_at=START, acting_user=operator)
+        services.booking_reschedule(
+            booking=later, starts_at=START, acting_user=operator, allow_past=True
+        )
     later.refresh_from_db()
     assert later.starts_at == START + timedelta(hours=4)
     assert not BookingTransition.objects.filter(booking=later, action="updated").exists()
     # Onto another resource at that time it fits.
     other = ResourceFactory(organization=org)
     services.booking_reschedule(
-        booking=later, starts_at=START, resource=other, acting_user=operator
+        booking=later, starts_at=START, resource=other, acting_user=operator, allow_past=True
     )
     later.refresh_from_db()
     assert (later.starts_at, later.resource) == (START, other)
@@ -63,7 +67,11 @@ def test_refusals(org, operator, customer, other_org):
     foreign = ResourceFactory(organization=other_org)
     with pytest.raises(NotFound):
         services.booking_reschedule(
-            booking=booking, starts_at=START, resource=foreign, acting_user=operator
+            booking=booking,
+            starts_at=START,
+            resource=foreign,
+            acting_user=operator,
+            allow_past=True,
         )
     services.booking_transition(booking=booking, status="cancelled", acting_user=operator)
     with pytest.raises(Conflict):
@@ -93,7 +101,9 @@ def test_threads_moving_bookings_onto_one_slot_of_a_resource_leave_one_there():
     def move(booking):
         start_line.wait()
         try:
-            services.booking_reschedule(booking=booking, starts_at=START, acting_user=operator)
+            services.booking_reschedule(
+                booking=booking, starts_at=START, acting_user=operator, allow_past=True
+            )
             results.append("moved")
         except Conflict:
             results.append("refused")
@@ -108,3 +118,19 @@ def test_threads_moving_bookings_onto_one_slot_of_a_resource_leave_one_there():
     assert sorted(results) == ["moved"] + ["refused"] * (THREADS - 1)
     with cross_org():
         assert Booking.objects.filter(resource=bay, starts_at=START).count() == 1
+
+
+def test_a_new_start_in_the_past_follows_the_back_dating_rule(org, operator):
+    """As for a new booking: refused (400, nothing changed) unless an owner or operator passes
+    `allow_past`, which the audit row keeps."""
+    booking = book(org, car_wash(org), operator)
+    earlier = START - timedelta(hours=2)
+    with pytest.raises(InvalidInput):
+        services.booking_reschedule(booking=booking, starts_at=earlier, acting_user=operator)
+    booking.refresh_from_db()
+    assert booking.starts_at == START
+    services.booking_reschedule(
+        booking=booking, starts_at=earlier, acting_user=operator, allow_past=True
+    )
+    row = BookingTransition.objects.filter(booking=booking, action="updated").get()
+    assert row.data["allow_past"] is True

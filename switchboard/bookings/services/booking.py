@@ -44,7 +44,7 @@ def _times(service: Service, starts_at: datetime, ends_at: datetime | None):
     return starts_at, ends_at
 
 
-def _check_not_past(organization, starts_at, *, allow_past: bool, acting_user) -> bool:
+def check_not_past(organization, starts_at, *, allow_past: bool, acting_user) -> bool:
     """A start further back than the organisation's back-dating window needs `allow_past`,
     which only owners and operators may give. Returns whether the start is that far back."""
     window = organization.booking_backdate_minutes
@@ -184,7 +184,7 @@ def booking_create(
     )
     wf = _check_new(organization, service, resource, acting_user)
     starts_at, ends_at = _times(service, starts_at, ends_at)
-    past = _check_not_past(organization, starts_at, allow_past=allow_past, acting_user=acting_user)
+    past = check_not_past(organization, starts_at, allow_past=allow_past, acting_user=acting_user)
     _check_parent(organization, wf, parent)
     if parent is not None and customer is None and not customer_name:
         customer, customer_name = parent.customer, parent.customer_name

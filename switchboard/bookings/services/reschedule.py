@@ -19,6 +19,7 @@ from switchboard.bookings.events import emit_booking_updated, emit_resource_stat
 from switchboard.bookings.models import AuditAction, Booking
 from switchboard.bookings.selectors import overlapping_bookings
 from switchboard.bookings.services.audit import audit
+from switchboard.bookings.services.booking import check_not_past
 from switchboard.bookings.workflows import workflow
 from switchboard.catalog.models import Resource
 from switchboard.common.clock import now
@@ -63,9 +64,11 @@ def booking_reschedule(
     resource: Resource | None = KEEP,
     acting_user: User | None,
     note: str = "",
+    allow_past: bool = False,
 ) -> Booking:
     """Move an active booking to `starts_at` (its length kept unless `ends_at` is given),
-    optionally onto another resource (None: no resource). A finished booking is a 409."""
+    optionally onto another resource (None: no resource). A finished booking is a 409; a new
+    start in the past follows the same back-dating rule as a new booking."""
     resource = booking.resource if resource is KEEP else in_scope(resource)
     with transaction.atomic():
         booking = lock_objects.lock_booking(booking.pk)
@@ -73,6 +76,9 @@ def booking_reschedule(
         if not workflow(booking.workflow).table.is_active(booking.status):
             raise Conflict("Only an active booking can be rescheduled.", status=booking.status)
         starts_at, ends_at = _new_times(booking, starts_at, ends_at)
+        past = check_not_past(
+            booking.organization, starts_at, allow_past=allow_past, acting_user=acting_user
+        )
         if resource is not None:
             _hold(resource, booking, starts_at, ends_at)
         previous = {"starts_at": booking.starts_at, "ends_at": booking.ends_at}
@@ -89,6 +95,7 @@ def booking_reschedule(
             rescheduled_to=[starts_at.isoformat(), ends_at.isoformat()],
             resource_from=old_resource,
             resource_to=booking.resource_id,
+            **({"allow_past": True} if past else {}),
         )
         changed = ["starts_at", "ends_at"]
         if old_resource != booking.resource_id:
