@@ -5,8 +5,9 @@ admin) writes the same rows and events.
 - entering `pickup_requested`: the `PickupRequest` is written (or renewed), with the urgency
   and place `pickup_request` gave, else urgent when the notes say "URGENT" (the seed's
   convention) and at the therapist's latest position; `pickup-requested` goes out;
-- leaving `pickup_requested` for anything but a driver's assignment (a cancellation):
-  pending offers are withdrawn.
+- leaving `pickup_requested` by any path: offers still in flight are withdrawn;
+- entering it again (a driver gave the pickup back): the request keeps its urgency, place
+  and waiting time, and its arrival notices start anew.
 """
 
 from contextvars import ContextVar
@@ -39,6 +40,13 @@ def _details(step: Step) -> dict:
 
 def _record_request(step: Step) -> None:
     booking = step.booking
+    existing = PickupRequest.objects.filter(booking=booking).first()
+    if existing is not None and request_details.get() is None:
+        # Back to waiting (the driver gave the pickup back): the same request, still as
+        # urgent, at the same place, waiting since it was first made; arrival notices anew.
+        existing.arriving_notified_at = existing.arrived_suggested_at = None
+        existing.save(update_fields=["arriving_notified_at", "arrived_suggested_at"])
+        return
     values = _details(step) | {
         "organization_id": booking.organization_id,
         "requested_at": step.at,
@@ -63,14 +71,12 @@ def _withdraw_offers(step: Step) -> None:
 REQUESTED = SideEffect(
     target=Status.PICKUP_REQUESTED.value, after=_record_request, events=(_announce_request,)
 )
-CANCELLED = SideEffect(
-    source=Status.PICKUP_REQUESTED.value,
-    target=Status.CANCELLED.value,
-    after=_withdraw_offers,
-)
+# Leaving `pickup_requested` by any path (cancelled; a driver set by the seed's PATCH):
+# offers still in flight are withdrawn. Dispatch's own services answer theirs first.
+LEFT = SideEffect(source=Status.PICKUP_REQUESTED.value, after=_withdraw_offers)
 
 
 def attach_to_workflow() -> None:
-    for effect in (REQUESTED, CANCELLED):
+    for effect in (REQUESTED, LEFT):
         detach(HOME_SERVICE.name, effect)  # once, however often the app is made ready
         attach(HOME_SERVICE.name, effect)

@@ -289,3 +289,36 @@ def test_cancelling_a_pickup_withdraws_its_offer(org, operator, frozen):
     offer.refresh_from_db()
     assert offer.answer == "withdrawn"
     assert driver_rows(org)[0]["status"] == "available"
+
+
+def test_a_pickup_given_back_keeps_its_urgency_place_and_waiting_time(org, operator, frozen):
+    driver = driver_at(org, 1)
+    booking = pickup_at(org, operator, 0.5, urgency="urgent")
+    first = PickupRequest.objects.get(booking=booking)
+    services.pickup_assign(booking=booking, driver=driver, acting_user=operator)
+    clock.advance(timedelta(minutes=3))
+    bookings.booking_transition(booking=booking, status="pickup_requested", acting_user=driver.user)
+    again = PickupRequest.objects.get(booking=booking)
+    assert (again.urgency, again.lat, again.requested_at) == (
+        "urgent",
+        first.lat,
+        first.requested_at,
+    )
+    [row] = pending_pickups(org)
+    assert row["waiting_seconds"] == 180
+
+
+def test_the_seeds_patch_assignment_withdraws_an_offer_in_flight(org, operator, api, frozen):
+    offered, other = driver_at(org, 1), driver_at(org, 2)
+    booking = pickup_at(org, operator)
+    offer, _ = services.pickup_auto_assign(booking=booking, acting_user=operator)
+    assert offer.driver_id == offered.pk
+    answer = api.as_user(operator).patch(
+        f"/api/orgs/acme/bookings/{booking.pk}/",
+        {"status": "driver_assigned_pickup", "driver": other.pk, "notes": "ETA: 6 min"},
+        format="json",
+    )
+    assert answer.status_code == 200, answer.data
+    offer.refresh_from_db()
+    assert offer.answer == "withdrawn"
+    assert status(org, offered) == "available" and status(org, other) == "busy"
