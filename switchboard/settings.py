@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "switchboard.staff",
     "switchboard.catalog",
     "switchboard.bookings",
+    "switchboard.dispatch",
     "switchboard.realtime",
     "switchboard.scheduler",
     "switchboard.alerts",
@@ -354,6 +355,15 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 10
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", "switchboard@localhost")
 DEFAULT_FROM_EMAIL = SERVER_EMAIL
+
+# Dispatch (docs/dispatch.md): how often the offer job looks at most, and the bounded
+# trail of positions kept per driver and task. Per-organisation policy (road factor, speed,
+# offer timeout, radius…) is the DispatchSettings row.
+DISPATCH = {
+    "OFFER_MAX_WAIT_SECONDS": 1.0,
+    "HISTORY_LIMIT": 200,
+    "CANDIDATES_SHOWN": 5,
+}
 
 LOGGING = {
     "version": 1,

@@ -20,6 +20,7 @@ from switchboard.accounts.services import membership_create, organization_create
 from switchboard.bookings.demo import seed_bookings, seed_catalog
 from switchboard.common.errors import DomainError
 from switchboard.common.tenancy import org_scope
+from switchboard.dispatch.demo import seed_dispatch
 from switchboard.staff.attendance.demo import seed_roster
 from switchboard.staff.models import Department, StaffMember
 from switchboard.staff.services import department_create, staff_create
@@ -170,7 +171,12 @@ def _person(org: Organization, person: Person, admin: User) -> None:
 # What each organisation gets after its people, in order: services and resources, bookings
 # over today and the coming week (switchboard/bookings/demo.py), a week of shifts
 # (switchboard/staff/attendance/demo.py). Append an app's own step here.
-STEPS: list[Callable[[Organization, User], None]] = [seed_catalog, seed_bookings, seed_roster]
+STEPS: list[Callable[[Organization, User], None]] = [
+    seed_catalog,
+    seed_bookings,
+    seed_roster,
+    seed_dispatch,  # drivers on duty with positions, one pickup waiting (dispatch/demo.py)
+]
 
 
 def _run(step: Callable, org: Organization, *args) -> bool:
