@@ -316,6 +316,12 @@ SESSIONS = {
     "SYNC_WAIT_SECONDS": 5.0,
 }
 
+# The dispatch board's map (docs/dispatch.md, "Pages"): a tile URL template such as
+# "https://tile.openstreetmap.org/{z}/{x}/{y}.png" and its attribution. Empty (the default)
+# draws drivers and pickups on a plain background, so nothing is fetched from outside.
+DISPATCH_TILE_URL = os.environ.get("DISPATCH_TILE_URL", "")
+DISPATCH_TILE_ATTRIBUTION = os.environ.get("DISPATCH_TILE_ATTRIBUTION", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
