@@ -19,7 +19,7 @@
     'driver-assigned-pickup',
     'driver-update',
     'pickup-offer',
-    'pickup-offer-updated',
+    'driver-arrival',
     'booking-updated',
     'clock-status-updated',
   ];
@@ -175,10 +175,43 @@
     }
   }
 
+  // The therapist's pickup request carries the browser's position when it has one.
+  var here = null;
+  var asked = false;
+
+  function locateForRequests() {
+    var form = document.querySelector('form[data-with-position]');
+    if (!form || asked || !navigator.geolocation) {
+      return;
+    }
+    asked = true;
+    navigator.geolocation.getCurrentPosition(function (position) {
+      here = position.coords;
+      document.querySelectorAll('form[data-with-position]').forEach(function (f) {
+        f.dataset.positionReady = 'yes';
+      });
+    }, function () {
+      asked = false; // refused or unavailable: the request goes without a position
+    }, { enableHighAccuracy: true, maximumAge: 60000, timeout: 10000 });
+  }
+
+  document.addEventListener('htmx:configRequest', function (event) {
+    if (here && event.detail.elt.closest('form[data-with-position]')) {
+      event.detail.parameters.lat = here.latitude;
+      event.detail.parameters.lng = here.longitude;
+    }
+  });
+
   function afterSwap() {
     tick();
     drawMap();
     syncSharing();
+    locateForRequests();
+    if (here) {
+      document.querySelectorAll('form[data-with-position]').forEach(function (f) {
+        f.dataset.positionReady = 'yes';
+      });
+    }
   }
 
   document.addEventListener('htmx:beforeSwap', function (event) {
