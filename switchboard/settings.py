@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "switchboard.staff",
     "switchboard.catalog",
     "switchboard.bookings",
+    "switchboard.dispatch",
     "switchboard.realtime",
     "switchboard.scheduler",
     "switchboard.web",
@@ -320,6 +321,15 @@ SESSIONS = {
     "LATE_SECONDS": 30,
     # A manual sync waits this long for a running one before answering that it runs.
     "SYNC_WAIT_SECONDS": 5.0,
+}
+
+# Dispatch (docs/dispatch.md): how often the offer job looks at most, and the bounded
+# trail of positions kept per driver and task. Per-organisation policy (road factor, speed,
+# offer timeout, radius…) is the DispatchSettings row.
+DISPATCH = {
+    "OFFER_MAX_WAIT_SECONDS": 1.0,
+    "HISTORY_LIMIT": 200,
+    "CANDIDATES_SHOWN": 5,
 }
 
 LOGGING = {

@@ -14,6 +14,7 @@ import pytest
 
 from switchboard.bookings import events as booking_events
 from switchboard.bookings.services import session_start
+from switchboard.dispatch import services as dispatch
 from switchboard.realtime import relay
 from switchboard.realtime.authorization import authorize_channel
 from switchboard.realtime.events import declared_events
@@ -32,7 +33,8 @@ from switchboard.staff.channels import (
 )
 from tests.accounts.factories import MembershipFactory
 from tests.bookings.factories import book, car_wash, session_service, staff_with
-from tests.catalog.factories import ResourceFactory
+from tests.catalog.factories import ResourceFactory, skill
+from tests.dispatch.factories import pickup_at, place
 from tests.staff.factories import DepartmentFactory
 
 # What the event is about, not what the object holds: the addressee knows it already.
@@ -132,6 +134,51 @@ SOURCES = {
         "ends_at": ("session", "ends_at"),
     },
 }
+# Dispatch: the pickup's detail and the driver's row (`/api/orgs/{slug}/dispatch/`).
+SOURCES |= {
+    "pickup-requested": {
+        "therapist_id": ("pickup", "therapist_id"),
+        "appointment_id": ("pickup", "booking_id"),
+        **{key: ("pickup", key) for key in ("urgency", "location", "therapist_name")},
+        "requested_at": ("pickup", "requested_at"),
+    },
+    "driver-assigned-pickup": {
+        "driver_id": ("pickup", "driver.staff_id"),
+        "driver_name": ("pickup", "driver.name"),
+        **{key: ("pickup", key) for key in ("therapist_id", "therapist_name")},
+        "appointment_id": ("pickup", "booking_id"),
+        "estimated_arrival": ("pickup", "driver.eta.at"),
+        "eta_minutes": ("pickup", "driver.eta.minutes"),
+        "pickup_location": ("pickup", "location"),
+    },
+    "driver-update": {
+        "driver_id": ("driver", "staff_id"),
+        "driver_name": ("driver", "name"),
+        **{key: ("driver", key) for key in ("status", "position", "current_task")},
+        "eta_minutes": ("driver", "eta.minutes"),
+        "estimated_arrival": ("driver", "eta.at"),
+    },
+    "pickup-offer": {
+        "offer_id": ("driver", "offer.offer_id"),
+        "appointment_id": ("driver", "offer.booking_id"),
+        "driver_id": ("driver", "staff_id"),
+        "driver_name": ("driver", "name"),
+        **{
+            key: ("driver", f"offer.{key}")
+            for key in ("answer", "urgency", "pickup_location", "therapist_name", "eta_minutes")
+        },
+        **{key: ("driver", f"offer.{key}") for key in ("distance_m", "sent_at", "expires_at")},
+    },
+    "driver-arrival": {
+        "appointment_id": ("pickup", "booking_id"),
+        "driver_id": ("pickup", "driver.staff_id"),
+        "driver_name": ("pickup", "driver.name"),
+        "kind": ("pickup", "arrived_suggested_at"),
+        "eta_minutes": ("pickup", "driver.eta.minutes"),
+    },
+}
+DISPATCH_EVENTS = {"pickup-requested", "driver-assigned-pickup", "driver-update"}
+DISPATCH_EVENTS |= {"pickup-offer", "driver-arrival"}
 KINDS = ("org", "managers", "staff", "dept", "customer", "presence")
 
 
@@ -205,8 +252,25 @@ class Scene:
             end_time=time(17),
             location="Reception",
         )
+        self._emit_dispatch()
         while relay.relay_pending():
             pass
+
+    def _emit_dispatch(self):
+        """The holder drives a pickup of a therapist outside the scene: every dispatch event."""
+        org, owner = self.org, self.people["owner"]
+        self.holder.skills.add(skill(org, "driver"))
+        lat, lng = place(2)
+        dispatch.position_record(
+            organization=org, staff=self.holder, lat=lat, lng=lng, acting_user=None
+        )
+        booking = pickup_at(org, owner, therapist=staff_with(org, "therapist"))
+        offer, _ = dispatch.pickup_auto_assign(booking=booking, acting_user=owner)
+        dispatch.offer_accept(offer=offer, acting_user=self.holder.user)
+        lat, lng = place(0.01)
+        dispatch.position_record(
+            organization=org, staff=self.holder, lat=lat, lng=lng, acting_user=None
+        )
 
     def api_objects(self, user, row) -> dict:
         """What the API answers `user` about the object `row` concerns."""
@@ -232,7 +296,20 @@ class Scene:
             found = answer.json()["results"] if answer.status_code == 200 else []
             objects["session"] = next((s for s in found if s["id"] == payload["booking_id"]), None)
         objects.update(self._attendance_objects(client, base, row))
+        if row.event in DISPATCH_EVENTS:
+            objects.update(self._dispatch_objects(client, base, payload))
         return objects
+
+    def _dispatch_objects(self, client, base, payload) -> dict:
+        found = {}
+        if "appointment_id" in payload:
+            answer = client.get(f"{base}/dispatch/pickups/{payload['appointment_id']}/")
+            found["pickup"] = answer.json() if answer.status_code == 200 else None
+        if "driver_id" in payload:
+            answer = client.get(f"{base}/dispatch/drivers/")
+            rows = answer.json()["results"] if answer.status_code == 200 else []
+            found["driver"] = next((r for r in rows if r["staff_id"] == payload["driver_id"]), None)
+        return found
 
     def _attendance_objects(self, client, base, row) -> dict:
         payload = row.payload

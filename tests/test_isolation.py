@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from switchboard.accounts.models import Membership
 from tests.bookings.factories import book
 from tests.catalog.factories import ResourceFactory, ServiceFactory
+from tests.dispatch.factories import an_offer
 from tests.staff.attendance_actions import a_shift, closed_log
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
 from tests.staff.kiosk_actions import a_kiosk
@@ -114,6 +115,7 @@ def populated_org(org, owner, customer):
         resource=ResourceFactory(organization=org),
     )
     closed_log(org), a_shift(org), a_kiosk(org)
+    an_offer(org, owner)
     return org
 
 

@@ -111,6 +111,20 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "sessions.sync": MANAGERS_AND_JOBS,
     "sessions.list": WORKERS,
     "sessions.resource_board": WORKERS,
+    #
+    # dispatch
+    #
+    # Reads: managers see every driver and pickup; a staff member their own row, the
+    # drivers on their own bookings, and the pickups they are on (selectors narrow it).
+    "dispatch.view": WORKERS,
+    "dispatch.view_all": MANAGERS,
+    # a staff member shares their own position; managers and jobs record anyone's
+    "dispatch.position_own": WORKERS | {SYSTEM},
+    "dispatch.assign": MANAGERS_AND_JOBS,
+    "dispatch.auto_assign": MANAGERS_AND_JOBS,
+    # the offered driver answers; managers may answer for them
+    "dispatch.answer_offer": WORKERS | {SYSTEM},
+    "dispatch.batch_assign": MANAGERS_AND_JOBS,
 }
 
 

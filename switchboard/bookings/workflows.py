@@ -171,7 +171,11 @@ HOME_SERVICE = BookingWorkflow(
                 S.CANCELLED: WITH_CUSTOMER,
             },
             S.REJECTED: {S.PENDING: MANAGERS, S.CANCELLED: MANAGERS},
-            S.PICKUP_REQUESTED: {S.DRIVER_ASSIGNED_PICKUP: MANAGERS, S.CANCELLED: MANAGERS},
+            # Jobs too: a driver's accepted offer is the dispatcher's move (docs/dispatch.md).
+            S.PICKUP_REQUESTED: {
+                S.DRIVER_ASSIGNED_PICKUP: MANAGERS_AND_JOBS,
+                S.CANCELLED: MANAGERS,
+            },
             S.DRIVER_ASSIGNED_PICKUP: {
                 S.DRIVER_EN_ROUTE_PICKUP: WORKERS,
                 S.PICKUP_REQUESTED: WORKERS,
