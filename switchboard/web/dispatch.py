@@ -23,6 +23,7 @@ from switchboard.web.dispatch_shared import (
     clock_time,
     int_or_none,
     iso,
+    pickup_request_of,
     staff_member,
     status_label,
 )
@@ -92,7 +93,7 @@ def board_context(org, *, selected: int | None = None, error: str = "", error_fo
     at = now()
     pickups = selectors.pending_pickups(org, at=at)
     chosen = _selected(pickups, selected)
-    drivers = selectors.driver_rows(org, pickup=chosen, at=at)
+    drivers = selectors.driver_rows(org, pickup=pickup_request_of(org, chosen), at=at)
     _decorate(org, pickups, drivers)
     groups = {name: [d for d in drivers if d["status"] == name] for name in DRIVER_GROUPS}
     return {
@@ -163,12 +164,12 @@ def auto_assign(request, membership):
         return _refused(request, org, None, "Choose a pickup.", 400)
     try:
         booking = booking_for(org, request.user, booking_id)
-        offer = services.pickup_auto_assign(booking=booking, acting_user=request.user)
+        offer, reason = services.pickup_auto_assign(booking=booking, acting_user=request.user)
     except NotFound as exc:
         return _refused(request, org, booking_id, exc.message, 404)
     except DomainError as exc:
         return _refused(request, org, booking_id, exc.message, exc.status_code)
-    message = "" if offer else "No available driver with a known position within the radius."
+    message = "" if offer else (reason or "No available driver within the radius.")
     context = board_context(org, selected=booking_id, error=message, error_for=booking_id)
     return render(request, "web/_dispatch_board.html", context)
 

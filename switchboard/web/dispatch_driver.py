@@ -66,31 +66,13 @@ def maps_links(location) -> dict | None:
     }
 
 
-def _offer_details(org, row, at) -> dict | None:
+def _offer_details(row) -> dict | None:
     offer = row.get("offer")
     if not offer:
         return None
-    pickup = next(
-        (
-            p
-            for p in selectors.pending_pickups(org, at=at)
-            if p["booking_id"] == offer["booking_id"]
-        ),
-        None,
-    )
-    if pickup is None:
-        return None  # answered or withdrawn meanwhile; the next event reloads
-    towards = selectors.driver_rows(
-        org, staff_ids=[row["staff_id"]], pickup=pickup["booking_id"], at=at
-    )
-    eta = towards[0]["eta"] if towards else None
     return offer | {
         "expires_iso": iso(offer["expires_at"]),
-        "therapist_name": pickup["therapist_name"],
-        "urgency": pickup["urgency"],
-        "location": pickup["location"],
-        "eta": eta,
-        "maps": maps_links(pickup["location"]),
+        "maps": maps_links(offer.get("pickup_location")),
     }
 
 
@@ -118,7 +100,7 @@ def driver_context(org, me, *, error: str = "") -> dict:
         "org": org,
         "me": me,
         "row": row,
-        "offer": _offer_details(org, row, at) if row else None,
+        "offer": _offer_details(row) if row else None,
         "task": _task_details(org, row) if row else None,
         "server_now": at.isoformat(),
         "error": error,

@@ -6,13 +6,13 @@ from datetime import datetime
 from switchboard.bookings.selectors import bookings_visible
 from switchboard.bookings.workflows import Status
 from switchboard.common.errors import NotFound
-from switchboard.dispatch.models import PickupOffer
+from switchboard.dispatch.models import PickupOffer, PickupRequest
 from switchboard.staff.selectors import staff_list
 
 # The board is the managers' page; the driver view and the therapist's card are any
 # worker's (each shows only the person's own work).
-BOARD_ACTION = "dispatch.view"
-WORKER_ACTION = "attendance.punch_own"
+BOARD_ACTION = "dispatch.view_all"
+WORKER_ACTION = "dispatch.view"
 
 
 def int_or_none(value) -> int | None:
@@ -50,6 +50,13 @@ def offer_for(org, driver, offer_id: int | None):
     if found is None:
         raise NotFound("No such offer.")
     return found
+
+
+def pickup_request_of(org, booking_id: int | None):
+    """The pickup request of a booking, for ETAs towards it (None when there is none)."""
+    if booking_id is None:
+        return None
+    return PickupRequest.objects.filter(organization=org, booking_id=booking_id).first()
 
 
 def clock_time(value, org) -> str:

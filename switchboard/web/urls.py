@@ -1,7 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from switchboard.web import attendance, employees, kiosk, resources, roster, timesheet, views
+from switchboard.web import (
+    attendance,
+    dispatch,
+    dispatch_driver,
+    employees,
+    kiosk,
+    resources,
+    roster,
+    timesheet,
+    views,
+)
 
 urlpatterns = [
     path("", views.index, name="home"),
@@ -39,5 +49,44 @@ urlpatterns = [
     path("o/<slug:org_slug>/timesheet/", timesheet.timesheet_page, name="org-timesheet"),
     path(
         "o/<slug:org_slug>/timesheet/table", timesheet.timesheet_table, name="org-timesheet-table"
+    ),
+    path("o/<slug:org_slug>/dispatch/", dispatch.board_page, name="org-dispatch"),
+    path("o/<slug:org_slug>/dispatch/board", dispatch.board_rows, name="org-dispatch-board"),
+    path("o/<slug:org_slug>/dispatch/assign", dispatch.assign, name="org-dispatch-assign"),
+    path(
+        "o/<slug:org_slug>/dispatch/auto-assign",
+        dispatch.auto_assign,
+        name="org-dispatch-auto-assign",
+    ),
+    path("o/<slug:org_slug>/dispatch/batch", dispatch.batch, name="org-dispatch-batch"),
+    path(
+        "o/<slug:org_slug>/dispatch/driver/",
+        dispatch_driver.driver_page,
+        name="org-dispatch-driver",
+    ),
+    path(
+        "o/<slug:org_slug>/dispatch/driver/view",
+        dispatch_driver.driver_view,
+        name="org-dispatch-driver-view",
+    ),
+    path(
+        "o/<slug:org_slug>/dispatch/driver/answer",
+        dispatch_driver.driver_answer,
+        name="org-dispatch-answer",
+    ),
+    path(
+        "o/<slug:org_slug>/dispatch/driver/step",
+        dispatch_driver.driver_step,
+        name="org-dispatch-step",
+    ),
+    path(
+        "o/<slug:org_slug>/dispatch/my-pickups",
+        dispatch_driver.therapist_card,
+        name="org-dispatch-pickups",
+    ),
+    path(
+        "o/<slug:org_slug>/dispatch/my-pickups/request",
+        dispatch_driver.therapist_request,
+        name="org-dispatch-request",
     ),
 ]

@@ -138,12 +138,24 @@
       headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRFToken': view.dataset.csrf },
       body: JSON.stringify(body),
     }).then(function (response) {
-      var status = document.querySelector('[data-testid=sharing-status]');
-      if (status) {
-        status.textContent = response.ok ? 'Sharing your position' : 'Position not accepted (' + response.status + ')';
-        status.dataset.sent = response.ok ? 'yes' : 'no';
-      }
+      sharing = response.ok
+        ? { text: 'Sharing your position with dispatch', sent: 'yes' }
+        : { text: 'Position not accepted (' + response.status + ')', sent: 'no' };
+      showSharing();
+    }, function () {
+      sharing = { text: 'Position not sent: offline?', sent: 'no' };
+      showSharing();
     });
+  }
+
+  // The view is reloaded by events, so the last outcome is kept here and shown again.
+  var sharing = null;
+  function showSharing() {
+    var status = document.querySelector('[data-testid=sharing-status]');
+    if (status && sharing) {
+      status.textContent = sharing.text;
+      status.dataset.sent = sharing.sent;
+    }
   }
 
   function onPosition(position) {
@@ -163,10 +175,8 @@
     if (on && watchId === null && navigator.geolocation) {
       lastSent = 0;
       watchId = navigator.geolocation.watchPosition(onPosition, function (error) {
-        var status = document.querySelector('[data-testid=sharing-status]');
-        if (status) {
-          status.textContent = 'Position unavailable: ' + error.message;
-        }
+        sharing = { text: 'Position unavailable: ' + error.message, sent: 'no' };
+        showSharing();
       }, { enableHighAccuracy: true, maximumAge: 5000, timeout: 20000 });
     } else if (!on && watchId !== null) {
       navigator.geolocation.clearWatch(watchId);
@@ -206,6 +216,7 @@
     tick();
     drawMap();
     syncSharing();
+    showSharing();
     locateForRequests();
     if (here) {
       document.querySelectorAll('form[data-with-position]').forEach(function (f) {
