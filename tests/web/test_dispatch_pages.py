@@ -22,7 +22,8 @@ from tests.bookings.factories import book, massage, staff_with
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 HERE = (14.5547, 121.0244)
 NEAR = (14.5600, 121.0300)
-FAR = (14.6500, 121.1000)
+FAR = (14.6500, 121.1000)  # outside the default 15 km radius once roads are counted
+FARTHER = (14.5800, 121.0500)  # within it, but farther than HERE
 
 
 def logged_in(user):
@@ -251,3 +252,44 @@ def test_the_board_reads_the_same_number_of_queries_for_more_drivers(org, owner,
         for _ in range(4):
             on_duty_driver(org)
         assert count() == few
+
+
+def test_a_decline_passes_the_offer_on_and_a_late_answer_is_a_409_shown_in_the_view(org, scene):
+    with clock.frozen_at(T0):
+        second = on_duty_driver(org, at=FARTHER)
+        request_pickup(scene)
+        first, _ = dispatch.pickup_auto_assign(booking=scene["booking"], acting_user=None)
+        assert first.driver_id == scene["driver"].pk
+        declined = logged_in(scene["driver"].user).post(
+            url("org-dispatch-answer", org), {"offer": first.pk, "answer": "decline"}
+        )
+        assert declined.status_code == 200
+        following = PickupOffer.objects.get(booking=scene["booking"], answer="pending")
+        assert following.driver_id == second.pk
+        clock.advance(timedelta(hours=1))
+        late = logged_in(second.user).post(
+            url("org-dispatch-answer", org), {"offer": following.pk, "answer": "accept"}
+        )
+    assert late.status_code == 409
+    assert 'data-testid="driver-error"' in late.content.decode()
+    assert Booking.objects.get(pk=scene["booking"].pk).driver_id is None
+
+
+def test_a_staff_member_who_is_not_a_driver_is_told_so(org, scene):
+    page = logged_in(scene["therapist"].user).get(url("org-dispatch-driver", org))
+    assert page.status_code == 200
+    assert 'data-testid="not-a-driver"' in page.content.decode()
+
+
+def test_the_map_uses_the_configured_tile_server(org, operator, settings):
+    settings.DISPATCH_TILE_URL = "https://tiles.example/{z}/{x}/{y}.png"
+    page = logged_in(operator).get(url("org-dispatch", org)).content.decode()
+    assert 'data-tile-url="https://tiles.example/{z}/{x}/{y}.png"' in page
+    assert "plain background" not in page
+
+
+def test_nav_links_by_role(org, scene, operator):
+    board = logged_in(operator).get(url("org-home", org)).content.decode()
+    assert 'data-testid="nav-dispatch"' in board and 'data-testid="nav-pickups"' not in board
+    mine = logged_in(scene["driver"].user).get(url("org-home", org)).content.decode()
+    assert 'data-testid="nav-pickups"' in mine and 'data-testid="nav-dispatch"' not in mine

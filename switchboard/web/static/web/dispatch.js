@@ -29,17 +29,25 @@
     return Array.prototype.slice.call(document.querySelectorAll('[data-dispatch-slot]'));
   }
 
+  // Positions arrive every few seconds per driver: a burst of events is one reload, and
+  // a slot reloads at most once a second.
   function reloader(slot) {
     var pending = null;
+    var last = 0;
     return function () {
-      clearTimeout(pending);
+      if (pending) {
+        return;
+      }
+      var wait = Math.max(150, 1000 - (Date.now() - last));
       pending = setTimeout(function () {
+        pending = null;
+        last = Date.now();
         var target = slot.firstElementChild;
         if (!target || !target.id) {
           return;
         }
         htmx.ajax('GET', slot.dataset.url + window.location.search, { target: '#' + target.id, swap: 'outerHTML' });
-      }, 150);
+      }, wait);
     };
   }
 
