@@ -5,14 +5,15 @@ import math
 from datetime import datetime, timedelta
 
 from django.conf import settings as django_settings
-from django.db.models import F, OuterRef
+from django.db.models import OuterRef
 
 from switchboard.bookings.models import Booking
 from switchboard.bookings.selectors import driver_counts
 from switchboard.common.clock import now
 from switchboard.common.errors import NotFound
+from switchboard.dispatch import nearest
 from switchboard.dispatch import status as st
-from switchboard.dispatch.eta import Eta, eta
+from switchboard.dispatch.eta import Eta, eta, haversine_m
 from switchboard.dispatch.models import Answer, DispatchSettings, DriverPosition, PickupOffer
 from switchboard.staff.models import StaffMember
 from switchboard.staff.selectors import staff_for_user
@@ -25,8 +26,8 @@ METRES_PER_DEGREE = 111_320.0
 
 def settings_for(organization) -> DispatchSettings:
     """The organisation's row, or the defaults (an unsaved row) when it has none."""
-    found = DispatchSettings.objects.filter(organization=organization).first()
-    return found or DispatchSettings(organization=organization)
+    found = list(DispatchSettings.objects.filter(organization=organization).order_by()[:1])
+    return found[0] if found else DispatchSettings(organization=organization)
 
 
 def is_fresh(position, config, at: datetime) -> bool:
@@ -176,8 +177,8 @@ def driver_rows(organization, *, pickup=None, at=None, staff_ids=None) -> list[d
     return rows
 
 
-def available_positions(organization, *, at: datetime, config, lat=None, lng=None):
-    """Fresh positions of available drivers; inside the radius' box around (lat, lng)."""
+def available_positions(organization, *, at: datetime, config):
+    """Fresh positions of the drivers who may be offered work now."""
     cutoff = at - timedelta(seconds=config.position_max_age_seconds)
     rows = DriverPosition.objects.filter(
         organization=organization,
@@ -186,13 +187,7 @@ def available_positions(organization, *, at: datetime, config, lat=None, lng=Non
         staff__skills__slug=st.DRIVER_SKILL,
     )
     ref = OuterRef("staff_id")
-    rows = rows.filter(st.on_duty_q(ref)).exclude(st.busy_q(ref)).exclude(st.offered_q(ref, at))
-    if lat is not None:
-        # The radius is a road distance; a straight line is never longer.
-        dlat = config.search_radius_km * 1000 / METRES_PER_DEGREE
-        dlng = dlat / max(math.cos(math.radians(lat)), 0.01)
-        rows = rows.filter(lat__range=(lat - dlat, lat + dlat), lng__range=(lng - dlng, lng + dlng))
-    return rows
+    return rows.filter(st.on_duty_q(ref)).exclude(st.busy_q(ref)).exclude(st.offered_q(ref, at))
 
 
 def nearest_available(
@@ -200,28 +195,51 @@ def nearest_available(
 ) -> list[tuple[StaffMember, Eta]]:
     """The available drivers with a fresh position within the radius, nearest first.
 
-    The database orders by a flat-earth distance (plain arithmetic, on every database)
-    and hands over a short list; the ETA function ranks that list.
+    It looks in a small box around the place first and doubles it until it holds `limit`
+    drivers whose straight-line distance is within the box's half-width (nobody outside
+    the box can be nearer), up to the radius. In each box the database orders by a
+    flat-earth distance (plain arithmetic, on every database) and hands over a short list;
+    the ETA function ranks that list.
     """
     at = at or now()
     config = settings_for(organization)
-    scale = math.cos(math.radians(lat)) ** 2
-    rows = (
-        available_positions(organization, at=at, config=config, lat=lat, lng=lng)
-        .exclude(staff_id__in=list(exclude))
-        .annotate(
-            flat=(F("lat") - lat) * (F("lat") - lat) + (F("lng") - lng) * (F("lng") - lng) * scale
-        )
-        .order_by("flat")
-        .select_related("staff__user")[: max(NEAREST_SHORTLIST, limit)]
+    # The radius is a road distance; a straight line is never longer.
+    widest = config.search_radius_km * 1000 / config.road_factor
+    half = min(FIRST_BOX_M, widest)
+    while True:
+        found = _nearest_in_box(organization, config, lat, lng, half, exclude, at, limit)
+        if len(found) >= limit or half >= widest:
+            return found[:limit]
+        half = min(half * 2, widest)
+
+
+FIRST_BOX_M = 2000.0
+
+
+def _nearest_in_box(organization, config, lat, lng, half_m, exclude, at, limit):
+    dlat = half_m / METRES_PER_DEGREE
+    dlng = dlat / max(math.cos(math.radians(lat)), 0.01)
+    rows = nearest.positions_in_box(
+        organization.pk,
+        lat=lat,
+        lng=lng,
+        box=(lat - dlat, lat + dlat, lng - dlng, lng + dlng),
+        scale=math.cos(math.radians(lat)) ** 2,
+        fresh_after=at - timedelta(seconds=config.position_max_age_seconds),
+        at=at,
+        exclude=exclude,
+        limit=max(NEAREST_SHORTLIST, limit),
     )
     ranked = []
-    for position in rows:
-        value = eta(config, position.lat, position.lng, lat, lng)
+    for staff_id, their_lat, their_lng in rows:
+        if haversine_m(their_lat, their_lng, lat, lng) > half_m:
+            continue  # outside the circle: someone outside the box may be nearer
+        value = eta(config, their_lat, their_lng, lat, lng)
         if value.distance_m <= config.search_radius_km * 1000:
-            ranked.append((position.staff, value))
-    ranked.sort(key=lambda pair: (pair[1].seconds, pair[0].pk))
-    return ranked[:limit]
+            ranked.append((staff_id, value))
+    ranked.sort(key=lambda pair: (pair[1].seconds, pair[0]))
+    people = nearest.staff_by_id(staff_id for staff_id, _ in ranked[:limit]) if ranked else {}
+    return [(people[staff_id], value) for staff_id, value in ranked[:limit]]
 
 
 def pending_pickups(organization, *, at=None, staff_id=None) -> list[dict]:
