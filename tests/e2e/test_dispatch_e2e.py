@@ -9,8 +9,9 @@ from django.core.management import call_command
 from django.test import Client
 
 from switchboard.accounts.models import Organization, User
+from switchboard.bookings.models import Booking
+from switchboard.bookings.services import booking_update
 from switchboard.common.tenancy import org_scope
-from switchboard.staff.attendance.services import staff_clock_in
 from tests.realtime.support import LiveApp
 
 pytestmark = pytest.mark.e2e
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.e2e
 CONNECTED = (
     "() => document.querySelector('[data-testid=realtime-status]').dataset.state === 'connected'"
 )
-# Manila: the driver a little over a kilometre from the therapist.
+# Manila: Ramon's phone under a kilometre from the therapist, nearer than Paolo (demo).
 DRIVER_AT = {"latitude": 14.5547, "longitude": 121.0244}
 THERAPIST_AT = {"latitude": 14.5600, "longitude": 121.0300}
 FITS = "() => document.documentElement.scrollWidth <= window.innerWidth"
@@ -26,10 +27,16 @@ FITS = "() => document.documentElement.scrollWidth <= window.innerWidth"
 
 @pytest.fixture
 def live(transactional_db):
+    # The demo clocks the drivers in at known places and leaves one normal pickup waiting;
+    # Liza confirms her booking, so she can ask for a pickup of her own.
     call_command("seed_demo", quiet_logins=True)
     org = Organization.objects.get(slug="royal-care")
+    liza = User.objects.get(username="care-staff2")
     with org_scope(org):
-        staff_clock_in(organization=org, acting_user=User.objects.get(username="care-driver"))
+        booking = Booking.objects.get(assignee__user=liza)
+        booking_update(
+            booking=booking, status="confirmed", therapist_accepted=True, acting_user=liza
+        )
     app = LiveApp(scheduler=True).start()
     yield app
     app.cleanup()
@@ -57,7 +64,7 @@ def test_an_urgent_pickup_from_request_to_accepted_offer(browser, live):
         browser, live, "care-driver", "/o/royal-care/dispatch/driver/", position=DRIVER_AT
     )
     therapist = browser_page(
-        browser, live, "care-staff", "/o/royal-care/my-day/", position=THERAPIST_AT
+        browser, live, "care-staff2", "/o/royal-care/my-day/", position=THERAPIST_AT
     )
 
     # The driver's phone tells dispatch where it is: the board's map gains its marker.
@@ -75,7 +82,7 @@ def test_an_urgent_pickup_from_request_to_accepted_offer(browser, live):
 
     row = board.locator("[data-testid=pickup-row][data-urgency=urgent]")
     row.wait_for()
-    assert "Ana Cruz" in row.inner_text()
+    assert "Liza Garcia" in row.inner_text()
     board.get_by_test_id("driver-row").filter(has_text="Ramon").get_by_test_id(
         "driver-eta"
     ).wait_for()
@@ -85,7 +92,7 @@ def test_an_urgent_pickup_from_request_to_accepted_offer(browser, live):
 
     offer = driver.get_by_test_id("offer-card")
     offer.wait_for()
-    assert "Ana Cruz" in offer.inner_text()
+    assert "Liza Garcia" in offer.inner_text()
     driver.get_by_test_id("offer-accept").click()
     step = driver.get_by_test_id("next-step")
     step.wait_for()
@@ -97,7 +104,7 @@ def test_an_urgent_pickup_from_request_to_accepted_offer(browser, live):
     assert "Ramon Dela Cruz" in card.inner_text()
     assert "min" in therapist.get_by_test_id("pickup-eta").inner_text()
     board.get_by_test_id("busy-row").filter(has_text="Ramon").wait_for()
-    board.get_by_test_id("no-pickups").wait_for()
+    row.wait_for(state="detached")
 
     for page in (board, driver, therapist):
         assert page.evaluate("window.notReloaded") is True
