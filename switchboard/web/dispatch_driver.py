@@ -44,6 +44,12 @@ NEXT_STEP = {
     "therapist_picked_up": ("en_route", "Drive to the customer"),
     "en_route": ("arrived", "Arrived at the customer"),
 }
+STATUS_LABELS = {
+    "available": "Available",
+    "offered": "Offered",
+    "busy": "Busy",
+    "off_duty": "Off duty",
+}
 ANSWERS = {"accept": services.offer_accept, "decline": services.offer_decline}
 
 
@@ -100,6 +106,7 @@ def driver_context(org, me, *, error: str = "") -> dict:
         "org": org,
         "me": me,
         "row": row,
+        "status_label": STATUS_LABELS.get(row["status"], "") if row else "",
         "offer": _offer_details(row) if row else None,
         "task": _task_details(org, row) if row else None,
         "server_now": at.isoformat(),
