@@ -193,6 +193,7 @@ def therapist_context(org, me, user, *, error: str = "", error_for=None) -> dict
     bookings = list(
         _card_bookings(org, user, me).order_by("starts_at", "pk") if me is not None else []
     )
+    arriving_within = selectors.settings_for(org).arriving_eta_minutes
     driver_ids = [b.driver_id for b in bookings if b.driver_id]
     rows = {r["staff_id"]: r for r in selectors.driver_rows(org, staff_ids=driver_ids, at=at)}
     cards = []
@@ -207,6 +208,7 @@ def therapist_context(org, me, user, *, error: str = "", error_for=None) -> dict
                 "driver_name": _name(booking.driver),
                 "eta": eta,
                 "eta_clock": clock_time((eta or {}).get("at"), org),
+                "arriving": bool(eta) and eta["minutes"] <= arriving_within,
             }
         )
     return {"org": org, "cards": cards, "error": error, "error_for": error_for}

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from switchboard.bookings.models import Booking
-from switchboard.bookings.services import booking_update
+from switchboard.bookings.services import booking_transition, booking_update
 from switchboard.catalog.models import Service
 from switchboard.common import clock
 from switchboard.dispatch import services as dispatch
@@ -211,8 +211,14 @@ def test_the_therapist_requests_an_urgent_pickup_then_sees_the_driver_and_eta(or
         assert booking.status == "pickup_requested" and booking.notes.startswith("URGENT")
         dispatch.pickup_assign(booking=booking, driver=scene["driver"], acting_user=None)
         card = therapist.get(url("org-dispatch-pickups", org)).content.decode()
-    assert scene["driver"].user.get_full_name() in card
-    assert 'data-testid="pickup-eta"' in card
+        assert scene["driver"].user.get_full_name() in card
+        assert 'data-testid="pickup-eta"' in card
+        assert 'data-testid="driver-arriving"' in card  # under a kilometre: within 3 min
+        booking.refresh_from_db()
+        for status in ("driver_en_route_pickup", "driver_arrived_pickup"):
+            booking_transition(booking=booking, status=status, acting_user=scene["driver"].user)
+        card = therapist.get(url("org-dispatch-pickups", org)).content.decode()
+    assert 'data-testid="driver-here"' in card
 
 
 def test_only_the_bookings_therapist_requests_its_pickup(org, scene):
