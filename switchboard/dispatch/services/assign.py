@@ -105,9 +105,10 @@ def pickup_assign(
     return booking, eta_value
 
 
-def assign_locked(booking, driver, *, role, user, at, notes=None, accepted=False):
+def assign_locked(booking, driver, *, role, user, at, notes=None, accepted=False, announce=True):
     """With booking and driver locked and checked: withdraw other offers, set the driver
-    and the status, write the ETA note, tell everyone."""
+    and the status, write the ETA note, tell everyone (the driver's row too, unless the
+    caller sends the rows of many drivers at once: `announce=False`)."""
     pickup = PickupRequest.objects.filter(booking=booking).first()
     config = settings_for(booking.organization)
     position = getattr(driver, "position", None)
@@ -127,5 +128,6 @@ def assign_locked(booking, driver, *, role, user, at, notes=None, accepted=False
         changes["driver_accepted"] = True
     booking = apply_changes(booking, role=role, user=user, changes=changes, claimed={driver.pk})
     emit_driver_assigned(booking, pickup, driver, eta_value, at)
-    send_driver_update(booking.organization, driver.pk, at=at, force=True)
+    if announce:
+        send_driver_update(booking.organization, driver.pk, at=at, force=True)
     return booking, eta_value

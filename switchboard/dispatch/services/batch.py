@@ -19,6 +19,7 @@ from switchboard.dispatch.eta import eta_matrix
 from switchboard.dispatch.models import Answer, PickupOffer
 from switchboard.dispatch.selectors import PICKUP_REQUESTED, available_positions, settings_for
 from switchboard.dispatch.services.assign import assign_locked
+from switchboard.dispatch.services.updates import send_driver_updates
 from switchboard.staff.models import StaffMember
 
 logger = logging.getLogger(__name__)
@@ -99,12 +100,15 @@ def batch_assign(*, organization, acting_user: User | None, dry_run: bool = True
             reason = _changed(booking, driver, flags.get(driver.pk))
             if reason is None:
                 with transaction.atomic():
-                    assign_locked(booking, driver, role=role, user=acting_user, at=at)
+                    assign_locked(
+                        booking, driver, role=role, user=acting_user, at=at, announce=False
+                    )
                 result["applied"].append(pair)
             else:
                 result["changed"].append(
                     {"booking_id": pair["booking_id"], "driver_id": driver.pk, "reason": reason}
                 )
+        send_driver_updates(organization, [p["driver_id"] for p in result["applied"]], at=at)
     logger.info(
         "batch_assigned org=%s applied=%d changed=%d unassigned=%d",
         organization.slug,

@@ -28,3 +28,13 @@ def send_driver_update(organization, driver_id, *, at, force: bool = False) -> b
     if position is not None:
         DriverPosition.objects.filter(pk=position.pk).update(update_sent_at=at)
     return True
+
+
+def send_driver_updates(organization, driver_ids, *, at) -> int:
+    """Every given driver's row, read in one go and sent (status changes: never held)."""
+    rows = driver_rows(organization, at=at, staff_ids=list(driver_ids))
+    for row in rows:
+        task = row["current_task"]
+        emit_driver_update(organization, row, therapist_id=task["therapist_id"] if task else None)
+    DriverPosition.objects.filter(staff_id__in=list(driver_ids)).update(update_sent_at=at)
+    return len(rows)
