@@ -194,6 +194,12 @@ STATICFILES_DIRS = [
 SILENCED_SYSTEM_CHECKS = ["staticfiles.W004"]
 WHITENOISE_USE_FINDERS = True
 
+# The dispatch board's map (docs/dispatch.md, "Pages"): a tile URL template such as
+# "https://tile.openstreetmap.org/{z}/{x}/{y}.png" and its attribution. Empty (the default)
+# draws drivers and pickups on a plain background, so nothing is fetched from outside.
+DISPATCH_TILE_URL = os.environ.get("DISPATCH_TILE_URL", "")
+DISPATCH_TILE_ATTRIBUTION = os.environ.get("DISPATCH_TILE_ATTRIBUTION", "")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "switchboard.accounts.authentication.TokenAuthentication",

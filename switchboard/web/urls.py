@@ -7,6 +7,8 @@ from switchboard.web import (
     bookings_detail,
     bookings_moves,
     bookings_new,
+    dispatch,
+    dispatch_driver,
     employees,
     kiosk,
     resources,
@@ -111,5 +113,44 @@ urlpatterns = [
         "o/<slug:org_slug>/alerts/acknowledge/",
         webhooks.alert_acknowledge,
         name="org-alert-acknowledge",
+    ),
+    path("o/<slug:org_slug>/dispatch/", dispatch.board_page, name="org-dispatch"),
+    path("o/<slug:org_slug>/dispatch/board/", dispatch.board_rows, name="org-dispatch-board"),
+    path("o/<slug:org_slug>/dispatch/assign/", dispatch.assign, name="org-dispatch-assign"),
+    path(
+        "o/<slug:org_slug>/dispatch/auto-assign/",
+        dispatch.auto_assign,
+        name="org-dispatch-auto-assign",
+    ),
+    path("o/<slug:org_slug>/dispatch/batch/", dispatch.batch, name="org-dispatch-batch"),
+    path(
+        "o/<slug:org_slug>/dispatch/driver/",
+        dispatch_driver.driver_page,
+        name="org-dispatch-driver",
+    ),
+    path(
+        "o/<slug:org_slug>/dispatch/driver/view/",
+        dispatch_driver.driver_view,
+        name="org-dispatch-driver-view",
+    ),
+    path(
+        "o/<slug:org_slug>/dispatch/driver/answer/",
+        dispatch_driver.driver_answer,
+        name="org-dispatch-answer",
+    ),
+    path(
+        "o/<slug:org_slug>/dispatch/driver/step/",
+        dispatch_driver.driver_step,
+        name="org-dispatch-step",
+    ),
+    path(
+        "o/<slug:org_slug>/dispatch/my-pickups/",
+        dispatch_driver.therapist_card,
+        name="org-dispatch-pickups",
+    ),
+    path(
+        "o/<slug:org_slug>/dispatch/my-pickups/request/",
+        dispatch_driver.therapist_request,
+        name="org-dispatch-request",
     ),
 ]
