@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from switchboard.dispatch.models import DispatchSettings, DriverPosition, PickupOffer, PickupRequest
+from switchboard.dispatch.models import (
+    DispatchSettings,
+    DriverPosition,
+    PickupOffer,
+    PickupRequest,
+    PositionPoint,
+)
 
 
 @admin.register(DispatchSettings)
@@ -13,17 +19,31 @@ class DispatchSettingsAdmin(admin.ModelAdmin):
         "search_radius_km",
         "position_max_age_seconds",
     ]
+    list_filter = ["organization"]
+    search_fields = ["organization__name", "organization__slug"]
 
 
 @admin.register(DriverPosition)
 class DriverPositionAdmin(admin.ModelAdmin):
     list_display = ["staff", "organization", "lat", "lng", "accuracy", "at"]
+    list_filter = ["organization"]
+    search_fields = ["staff__user__first_name", "staff__user__last_name", "staff__user__username"]
     readonly_fields = ["staff", "lat", "lng", "accuracy", "heading", "at", "update_sent_at"]
+
+
+@admin.register(PositionPoint)
+class PositionPointAdmin(admin.ModelAdmin):
+    list_display = ["staff", "organization", "booking", "lat", "lng", "at"]
+    list_filter = ["organization"]
+    search_fields = ["staff__user__username", "booking__id"]
+    readonly_fields = [f.name for f in PositionPoint._meta.fields]
 
 
 @admin.register(PickupRequest)
 class PickupRequestAdmin(admin.ModelAdmin):
     list_display = ["booking", "organization", "urgency", "requested_at"]
+    list_filter = ["urgency", "organization"]
+    search_fields = ["booking__id", "booking__customer_name"]
     readonly_fields = [f.name for f in PickupRequest._meta.fields]
 
 
@@ -31,4 +51,5 @@ class PickupRequestAdmin(admin.ModelAdmin):
 class PickupOfferAdmin(admin.ModelAdmin):
     list_display = ["booking", "driver", "answer", "sent_at", "expires_at", "answered_at"]
     list_filter = ["answer"]
+    search_fields = ["booking__id", "driver__user__username"]
     readonly_fields = [f.name for f in PickupOffer._meta.fields]
