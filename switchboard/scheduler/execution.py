@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection
 
+from switchboard.common import metrics
 from switchboard.common.clock import now
 from switchboard.scheduler import services
 from switchboard.scheduler.models import JobResult
@@ -72,6 +73,7 @@ class Outcome:
 def execute(job: Job, holder: str) -> Outcome:
     """Call the job; whatever it raises becomes an error outcome, never the caller's."""
     started_at, counts, error = now(), {}, ""
+    timer = time.perf_counter()
     try:
         counts = job.func() or {}
         if not isinstance(counts, dict):
@@ -83,6 +85,10 @@ def execute(job: Job, holder: str) -> Outcome:
         logger.exception("job_failed job=%s holder=%s", job.name, holder)
         connection.close()  # a failed job may leave the connection unusable
     result = JobResult.ERROR if error else JobResult.OK
+    metrics.JOB_DURATION.labels(job.name).observe(time.perf_counter() - timer)
+    metrics.JOB_RUNS.labels(job.name, result).inc()
+    if error:
+        metrics.JOB_FAILURES.labels(job.name).inc()
     return Outcome(started_at, now(), result, counts, error)
 
 

@@ -1,0 +1,75 @@
+"""`GET /metrics`: the Prometheus text format, for a scraper holding METRICS_TOKEN.
+
+No token configured: 404, as if there were no such page. A wrong or missing token: 403.
+Series recorded by the processes themselves (`common.metrics`) come from this process, or,
+with PROMETHEUS_MULTIPROC_DIR set, from every process that wrote there. Series that are
+facts of the database (outbox lag) are read at scrape time, so any worker answers the same.
+"""
+
+import hmac
+import logging
+import os
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.views.decorators.http import require_GET
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from switchboard.common.clock import now
+from switchboard.realtime.models import OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+# Collectors of database facts; other apps may add theirs (`database_collectors.append`).
+database_collectors = []
+
+
+class OutboxCollector:
+    def collect(self):
+        pending = OutboxEvent.objects.filter(published_at__isnull=True)
+        oldest = pending.order_by("id").values_list("created_at", flat=True).first()
+        lag = max(0.0, (now() - oldest).total_seconds()) if oldest else 0.0
+        yield GaugeMetricFamily(
+            "switchboard_outbox_lag_seconds",
+            "Age of the oldest outbox event not yet published (0 when none waits).",
+            value=lag,
+        )
+        yield GaugeMetricFamily(
+            "switchboard_outbox_pending", "Outbox events not yet published.", value=pending.count()
+        )
+
+
+database_collectors.append(OutboxCollector())
+
+
+def exposition() -> bytes:
+    """The text of every series: this process's (or all processes'), then the database's."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        processes = CollectorRegistry()
+        MultiProcessCollector(processes)
+    else:
+        processes = REGISTRY
+    database = CollectorRegistry(auto_describe=False)
+    for collector in database_collectors:
+        database.register(collector)
+    return generate_latest(processes) + generate_latest(database)
+
+
+def token_matches(request) -> bool:
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode(), settings.METRICS_TOKEN.encode())
+
+
+@require_GET
+def metrics(request):
+    if not settings.METRICS_TOKEN:
+        raise Http404("metrics are off")
+    if not token_matches(request):
+        logger.info("metrics_refused reason=token")
+        return HttpResponse("Forbidden\n", status=403, content_type="text/plain")
+    return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
