@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Production mode on one machine (docs/deployment.md): DEBUG off, WORKERS uvicorn workers
 # that run no jobs, and `run_scheduler` as its own process. PostgreSQL and Redis come from
-# DATABASE_URL and REDIS_URL. Stops both on SIGTERM/SIGINT; if either dies, stops the other
+# DATABASE_URL and REDIS_URL. uvicorn replaces a worker that dies, and this script the
+# scheduler. Stops both on SIGTERM/SIGINT; if uvicorn itself exits, stops the scheduler
 # and exits non-zero so that a supervisor (systemd) restarts the whole.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,20 @@ rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
 $BIN/python manage.py migrate --no-input -v 0 || exit 1
 
-SCHEDULER_ENABLED=1 $BIN/python manage.py run_scheduler &
+# The scheduler is started again whenever it dies; the next one takes the lease over once
+# the dead one's has expired (docs/scheduler.md, "Leadership").
+keep_scheduler() {
+  local child
+  trap 'kill -TERM $child 2>/dev/null; wait $child; exit 0' TERM INT
+  while true; do
+    $BIN/python manage.py run_scheduler &
+    child=$!
+    wait $child
+    echo "serve: run_scheduler exited (status $?); starting it again" >&2
+    sleep 1
+  done
+}
+keep_scheduler &
 scheduler=$!
 $BIN/uvicorn switchboard.asgi:application --host "$HOST" --port "$PORT" --workers "$WORKERS" \
   --no-access-log --ws-max-size 65536 --ws-per-message-deflate false \

@@ -9,11 +9,12 @@ facts of the database (outbox lag) are read at scrape time, so any worker answer
 import hmac
 import logging
 import os
+from glob import glob
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
-from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -47,7 +48,9 @@ database_collectors.append(OutboxCollector())
 
 def exposition() -> bytes:
     """The text of every series: this process's (or all processes'), then the database's."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        forget_dead_processes(directory)
         processes = CollectorRegistry()
         MultiProcessCollector(processes)
     else:
@@ -56,6 +59,19 @@ def exposition() -> bytes:
     for collector in database_collectors:
         database.register(collector)
     return generate_latest(processes) + generate_latest(database)
+
+
+def forget_dead_processes(directory: str) -> None:
+    """Drop the live gauges (connections, channels) of workers that died without saying so
+    (`kill -9`, a crash); their counters stay, as Prometheus expects of counters."""
+    for path in glob(os.path.join(directory, "gauge_live*_*.db")):
+        pid = int(path.rsplit("_", 1)[1].removesuffix(".db"))
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            multiprocess.mark_process_dead(pid, directory)
+        except PermissionError:  # alive, someone else's
+            pass
 
 
 def token_matches(request) -> bool:
