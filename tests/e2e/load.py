@@ -50,7 +50,7 @@ class Load:
         self.session_seconds = session_seconds
         self.outcomes: list[Outcome] = []
         self.stopping = threading.Event()
-        self.pcs = list(self.seed["pcs"])
+        self.free_at = dict.fromkeys(self.seed["pcs"], 0.0)  # machine -> when it is free
         self.lock = threading.Lock()
         self.threads = [threading.Thread(target=self.work, args=(n,)) for n in range(threads)]
 
@@ -82,8 +82,13 @@ class Load:
                 self.run("booking", "POST", "bookings/", body)
 
     def take_pc(self):
+        """A machine whose last session has ended (with a margin), or None."""
         with self.lock:
-            return self.pcs.pop() if self.pcs else None
+            at = time.monotonic()
+            pc = next((pc for pc, free in self.free_at.items() if free <= at), None)
+            if pc is not None:
+                self.free_at[pc] = at + self.session_seconds + 3
+            return pc
 
     def session_body(self, pc) -> dict:
         # One minute that started earlier: it ends `session_seconds` from now.
