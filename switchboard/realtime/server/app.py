@@ -13,7 +13,7 @@ import asyncio
 import logging
 import threading
 
-from switchboard.common import metrics
+from switchboard.common.metrics import REALTIME_CHANNELS, REALTIME_CONNECTIONS
 from switchboard.realtime.server import http_api, protocol
 from switchboard.realtime.server.broker import Broker, Message, RedisBroker, get_broker
 from switchboard.realtime.server.config import RealtimeConfig, config_from_settings
@@ -160,7 +160,7 @@ class RealtimeServer:
             connection.close(code, message)
             return
         self.connections[connection.socket_id] = connection
-        metrics.REALTIME_CONNECTIONS.set(len(self.connections))
+        REALTIME_CONNECTIONS.set(len(self.connections))
         connection.write(
             protocol.established_frame(connection.socket_id, self.config.activity_timeout)
         )
@@ -178,7 +178,7 @@ class RealtimeServer:
 
     async def _forget(self, connection: Connection) -> None:
         self.connections.pop(connection.socket_id, None)
-        metrics.REALTIME_CONNECTIONS.set(len(self.connections))
+        REALTIME_CONNECTIONS.set(len(self.connections))
         try:
             for channel in list(connection.channels):
                 await self.leave(connection, channel)
@@ -190,11 +190,11 @@ class RealtimeServer:
 
     async def join(self, connection, channel: str, member) -> None:
         await self.subscriptions.join(connection, channel, member)
-        metrics.REALTIME_CHANNELS.set(len(self.subscriptions.subscribers))
+        REALTIME_CHANNELS.set(len(self.subscriptions.subscribers))
 
     async def leave(self, connection, channel: str) -> None:
         await self.subscriptions.leave(connection, channel)
-        metrics.REALTIME_CHANNELS.set(len(self.subscriptions.subscribers))
+        REALTIME_CHANNELS.set(len(self.subscriptions.subscribers))
 
     async def confirm(self, connection, channel: str) -> None:
         await self.subscriptions.confirm(connection, channel)
