@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "switchboard.bookings",
     "switchboard.realtime",
     "switchboard.scheduler",
+    "switchboard.alerts",
+    "switchboard.webhooks",
     "switchboard.operations",
     "switchboard.web",
 ]
@@ -274,6 +276,10 @@ REALTIME = {
     "WEBHOOK_URL": os.environ.get("REALTIME_WEBHOOK_URL", ""),
     "WEBHOOK_RETRY_SECONDS": env_int("REALTIME_WEBHOOK_RETRY_SECONDS", 300),
     "WEBHOOK_DELAY_SECONDS": env_int("REALTIME_WEBHOOK_DELAY_SECONDS", 3),
+    # Queued webhooks survive a restart or a kill here (docs/decisions.md).
+    "WEBHOOK_JOURNAL": os.environ.get(
+        "REALTIME_WEBHOOK_JOURNAL", str(VAR_DIR / "realtime-webhooks.sqlite3")
+    ),
     "REPLAY_RETENTION_HOURS": env_int("REALTIME_REPLAY_RETENTION_HOURS", 24),
     "CACHE_TTL_SECONDS": env_int("REALTIME_CACHE_TTL_SECONDS", 1800),
     "NODE_TTL_SECONDS": env_int("REALTIME_NODE_TTL_SECONDS", 15),
@@ -317,6 +323,34 @@ SESSIONS = {
     # A manual sync waits this long for a running one before answering that it runs.
     "SYNC_WAIT_SECONDS": 5.0,
 }
+
+# Organisation webhooks (docs/webhooks.md): how long a failing endpoint is retried before
+# it is switched off, the back-off between attempts, each request's timeout, and how many
+# endpoints are sent to at once.
+WEBHOOKS = {
+    "RETRY_WINDOW_SECONDS": env_int("WEBHOOK_RETRY_WINDOW_SECONDS", 24 * 3600),
+    "FIRST_RETRY_SECONDS": env_int("WEBHOOK_FIRST_RETRY_SECONDS", 5),
+    "MAX_RETRY_SECONDS": env_int("WEBHOOK_MAX_RETRY_SECONDS", 3600),
+    "TIMEOUT_SECONDS": env_int("WEBHOOK_TIMEOUT_SECONDS", 10),
+    "CONCURRENCY": env_int("WEBHOOK_CONCURRENCY", 4),
+    "POLL_SECONDS": 1.0,
+    # Delivered and given-up deliveries are kept this long (the daily prune).
+    "RETENTION_DAYS": env_int("WEBHOOK_RETENTION_DAYS", 14),
+    # The audit reports a pending delivery this long past its time and not being sent.
+    "OVERDUE_SECONDS": 120,
+}
+
+# Alerts (docs/operations.md, "Alerts"): new alerts are e-mailed to these addresses when
+# Django's e-mail is configured (EMAIL_HOST and friends, from the environment).
+ALERT_EMAILS = env_list("ALERT_EMAILS", [])
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", "switchboard@localhost")
+DEFAULT_FROM_EMAIL = SERVER_EMAIL
 
 LOGGING = {
     "version": 1,

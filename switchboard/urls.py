@@ -79,6 +79,8 @@ api_patterns = [
     path("orgs/<slug:org_slug>/", include(org_router.urls)),
     path("orgs/<slug:org_slug>/", include("switchboard.staff.attendance.urls")),
     path("orgs/<slug:org_slug>/", include("switchboard.staff.kiosk.urls")),
+    path("orgs/<slug:org_slug>/", include("switchboard.webhooks.urls")),
+    path("orgs/<slug:org_slug>/", include("switchboard.alerts.urls")),
     path(
         "orgs/<slug:org_slug>/staff/<int:pk>/assignments/",
         StaffAssignmentsView.as_view(),

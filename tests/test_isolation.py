@@ -15,6 +15,7 @@ from tests.catalog.factories import ResourceFactory, ServiceFactory
 from tests.staff.attendance_actions import a_shift, closed_log
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
 from tests.staff.kiosk_actions import a_kiosk
+from tests.webhooks.permission_actions import a_delivery, an_alert
 
 METHODS = ["get", "post", "put", "patch", "delete"]
 
@@ -113,7 +114,7 @@ def populated_org(org, owner, customer):
         customer=customer,
         resource=ResourceFactory(organization=org),
     )
-    closed_log(org), a_shift(org), a_kiosk(org)
+    closed_log(org), a_shift(org), a_kiosk(org), a_delivery(org), an_alert(org)
     return org
 
 

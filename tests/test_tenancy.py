@@ -34,8 +34,13 @@ from tests.staff.factories import DepartmentFactory, StaffMemberFactory
 
 # Organisation-owned models that are deliberately unscoped (docs/decisions.md, "Tenancy:
 # django-scopes"): how a request finds its organisation, and what the relay reads across
-# organisations.
-UNSCOPED = {"accounts.Membership", "accounts.MembershipInvitation", "realtime.OutboxEvent"}
+# organisations, and alerts, most of which belong to the installation.
+UNSCOPED = {
+    "accounts.Membership",
+    "accounts.MembershipInvitation",
+    "realtime.OutboxEvent",
+    "alerts.Alert",
+}
 
 
 def _organisation_owned():

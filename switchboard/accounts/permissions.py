@@ -111,6 +111,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "sessions.sync": MANAGERS_AND_JOBS,
     "sessions.list": WORKERS,
     "sessions.resource_board": WORKERS,
+    #
+    # webhooks and alerts: endpoints hold secrets and reach out of the installation
+    #
+    "webhooks.view": frozenset({OWNER}),
+    "webhooks.manage": OWNERS_AND_JOBS,
+    "alerts.view": frozenset({OWNER}),
+    "alerts.acknowledge": OWNERS_AND_JOBS,
 }
 
 

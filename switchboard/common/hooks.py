@@ -44,12 +44,12 @@ class Hooks:
         for hook in hooks:
             hook(*args, **kwargs)
 
-    def run_safely(self) -> None:
-        """Call every hook; log an error and go on. For callers that must never fail
-        because of a hook, such as code running on commit."""
+    def run_safely(self, *args, **kwargs) -> None:
+        """Call every hook with the given arguments; log an error and go on. For callers
+        that must never fail because of a hook, such as code running on commit."""
         for hook in list(self._hooks):
             try:
-                hook()
+                hook(*args, **kwargs)
             except Exception:
                 logger.exception("hook_failed hooks=%s hook=%s", self.name, _name_of(hook))
 

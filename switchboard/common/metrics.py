@@ -58,3 +58,18 @@ SQLITE_LOCKED = Counter(
     "switchboard_sqlite_locked_total",
     "Statements that failed with 'database is locked' after the busy timeout.",
 )
+WEBHOOK_ATTEMPTS = Counter(
+    "switchboard_webhook_attempts_total",
+    "Webhook posts, by kind (organization, pusher) and result (delivered, failed).",
+    ["kind", "result"],
+)
+WEBHOOK_GIVEN_UP = Counter(
+    "switchboard_webhook_given_up_total",
+    "Webhooks given up after their retry window, by kind.",
+    ["kind"],
+)
+PUSHER_WEBHOOK_QUEUE = Gauge(
+    "switchboard_pusher_webhook_queue_depth",
+    "Pusher webhooks waiting in this host's journal.",
+    multiprocess_mode="livemax",
+)

@@ -20,7 +20,9 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from switchboard.common.clock import now
+from switchboard.common.tenancy import cross_org
 from switchboard.realtime.models import OutboxEvent
+from switchboard.webhooks.selectors import failed_count, queue_depth
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +45,23 @@ class OutboxCollector:
         )
 
 
-database_collectors.append(OutboxCollector())
+class WebhookCollector:
+    def collect(self):
+        with cross_org():
+            depth, failed = queue_depth(), failed_count()
+        yield GaugeMetricFamily(
+            "switchboard_webhook_queue_depth",
+            "Organisation webhook deliveries still to send (of endpoints switched on).",
+            value=depth,
+        )
+        yield GaugeMetricFamily(
+            "switchboard_webhook_deliveries_failed",
+            "Organisation webhook deliveries given up (their endpoint failed all its window).",
+            value=failed,
+        )
+
+
+database_collectors.extend([OutboxCollector(), WebhookCollector()])
 
 
 def exposition() -> bytes:

@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from switchboard.common.hooks import Hooks
 from switchboard.realtime.events import Event, is_declared
 from switchboard.realtime.models import OutboxEvent
 from switchboard.realtime.relay import nudge
@@ -17,6 +18,11 @@ from switchboard.realtime.relay import nudge
 logger = logging.getLogger(__name__)
 
 _encoder = DjangoJSONEncoder()
+
+# Called with (organization, event) inside the transaction of every published event, so
+# that what they write commits or rolls back with the change: the webhooks app queues its
+# deliveries here (realtime imports no domain app). An error rolls the change back.
+event_hooks = Hooks("event_published")
 
 
 def _plain(payload: dict) -> dict:
@@ -43,7 +49,10 @@ def publish(
         (channel, event.payload_for(channel_audience(channel) | also))
         for channel in dict.fromkeys(channels)
     ]
-    return _write(organization, event.event_name, rows)
+    with transaction.atomic():
+        written = _write(organization, event.event_name, rows)
+        event_hooks.run(organization, event)
+    return written
 
 
 def outbox_write(

@@ -13,6 +13,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from switchboard.common.hooks import Hooks
+
 logger = logging.getLogger(__name__)
 
 CheckFunction = Callable[[], tuple[int, list[str]]]
@@ -25,6 +27,10 @@ class AuditCheck:
 
 
 _checks: dict[str, AuditCheck] = {}
+
+# Called with (check name, differences, examples) when a check finds differences, and with
+# a count of -1 and the error when it cannot run: the alerts app raises an alert.
+finding_hooks = Hooks("audit_finding")
 
 
 def register_check(name: str, func: CheckFunction) -> AuditCheck:
@@ -53,6 +59,7 @@ def run_checks(checks: list[AuditCheck] | None = None) -> dict:
             logger.exception("audit_check_failed check=%s", check.name)
             counts["failed_checks"] += 1
             findings[check.name] = {"error": f"{exc.__class__.__name__}: {exc}"}
+            finding_hooks.run_safely(check.name, -1, [findings[check.name]["error"]])
             continue
         if found:
             counts["differences"] += found
@@ -60,6 +67,7 @@ def run_checks(checks: list[AuditCheck] | None = None) -> dict:
             for example in examples:
                 logger.error("audit_difference check=%s %s", check.name, example)
             logger.error("audit_differences check=%s count=%d", check.name, found)
+            finding_hooks.run_safely(check.name, found, examples)
     if findings:
         counts["findings"] = findings
     logger.info(

@@ -19,6 +19,7 @@ from django.db import connection
 
 from switchboard.common import metrics
 from switchboard.common.clock import now
+from switchboard.common.hooks import Hooks
 from switchboard.scheduler import services
 from switchboard.scheduler.models import JobResult
 from switchboard.scheduler.registry import Job
@@ -29,6 +30,9 @@ logger = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(seconds=60)
 # A deadline job whose deadline query failed looks again after this, unless it says.
 DEFAULT_RETRY = timedelta(seconds=1)
+
+# Called with (job name, error text) after a job raised: the alerts app raises an alert.
+failure_hooks = Hooks("job_failed")
 
 
 @dataclass
@@ -84,6 +88,8 @@ def execute(job: Job, holder: str) -> Outcome:
         counts, error = {}, _describe(exc)
         logger.exception("job_failed job=%s holder=%s", job.name, holder)
         connection.close()  # a failed job may leave the connection unusable
+        failure_hooks.run_safely(job.name, error)
+        connection.close()
     result = JobResult.ERROR if error else JobResult.OK
     metrics.JOB_DURATION.labels(job.name).observe(time.perf_counter() - timer)
     metrics.JOB_RUNS.labels(job.name, result).inc()

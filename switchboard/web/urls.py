@@ -1,7 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from switchboard.web import attendance, employees, kiosk, resources, roster, timesheet, views
+from switchboard.web import (
+    attendance,
+    employees,
+    kiosk,
+    resources,
+    roster,
+    timesheet,
+    views,
+    webhooks,
+)
 
 urlpatterns = [
     path("", views.index, name="home"),
@@ -39,5 +48,23 @@ urlpatterns = [
     path("o/<slug:org_slug>/timesheet/", timesheet.timesheet_page, name="org-timesheet"),
     path(
         "o/<slug:org_slug>/timesheet/table", timesheet.timesheet_table, name="org-timesheet-table"
+    ),
+    path("o/<slug:org_slug>/webhooks/", webhooks.webhooks_page, name="org-webhooks"),
+    path(
+        "o/<slug:org_slug>/webhooks/deliveries",
+        webhooks.webhook_deliveries,
+        name="org-webhook-deliveries",
+    ),
+    path(
+        "o/<slug:org_slug>/webhooks/endpoint",
+        webhooks.webhook_endpoint_action,
+        name="org-webhook-endpoint",
+    ),
+    path("o/<slug:org_slug>/webhooks/resend", webhooks.webhook_resend, name="org-webhook-resend"),
+    path("o/<slug:org_slug>/alerts/", webhooks.alerts_page, name="org-alerts"),
+    path(
+        "o/<slug:org_slug>/alerts/acknowledge",
+        webhooks.alert_acknowledge,
+        name="org-alert-acknowledge",
     ),
 ]

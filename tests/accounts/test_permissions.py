@@ -14,11 +14,13 @@ from switchboard.accounts import invitations, permissions
 from switchboard.accounts import services as accounts
 from switchboard.accounts.models import Membership, MembershipInvitation, Organization, User
 from switchboard.accounts.permissions import CUSTOMER, OPERATOR, OWNER, STAFF, SYSTEM
+from switchboard.alerts.models import Alert
 from switchboard.catalog import services as catalog
 from switchboard.catalog.models import Resource, Service
 from switchboard.common.errors import Forbidden
 from switchboard.staff import services as staff_services
 from switchboard.staff.models import Department, StaffMember
+from switchboard.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.bookings.permission_actions import BOOKING_ACTIONS
 from tests.catalog.factories import ResourceFactory, ServiceFactory
@@ -27,6 +29,7 @@ from tests.staff.factories import DepartmentFactory, StaffMemberFactory
 from tests.staff.kiosk_actions import KIOSK_ACTIONS, KIOSK_ROUTES
 from tests.support.permissions import api_read
 from tests.test_isolation import routes
+from tests.webhooks.permission_actions import WEBHOOK_ACTIONS, WEBHOOK_ROUTES
 
 ROLES = (OWNER, OPERATOR, STAFF, CUSTOMER, SYSTEM)
 MEMBER_ROLES = (OWNER, OPERATOR, STAFF, CUSTOMER)
@@ -119,6 +122,7 @@ ACTIONS = {
     **BOOKING_ACTIONS,
     **ATTENDANCE_ACTIONS,
     **KIOSK_ACTIONS,
+    **WEBHOOK_ACTIONS,
 }
 
 CASES = [(action, role) for action in sorted(permissions.PERMISSIONS) for role in ROLES]
@@ -206,6 +210,7 @@ ROUTE_CASES = [
     ("resource-detail", "delete", "resource.update", _resource, None),
     *ATTENDANCE_ROUTES,
     *KIOSK_ROUTES,
+    *WEBHOOK_ROUTES,
 ]
 REFUSALS = [
     (name, method, action, target, payload, role)
@@ -213,7 +218,13 @@ REFUSALS = [
     for role in MEMBER_ROLES
     if role not in permissions.PERMISSIONS[action]
 ]
-OUR_VIEWS = ("switchboard.accounts.", "switchboard.staff.", "switchboard.catalog.")
+OUR_VIEWS = (
+    "switchboard.accounts.",
+    "switchboard.staff.",
+    "switchboard.catalog.",
+    "switchboard.webhooks.",
+    "switchboard.alerts.",
+)
 
 
 def _api_view_methods(view):
@@ -235,7 +246,10 @@ def _state():
     return [
         list(model.objects.order_by("pk").values())
         for model in (Organization, User, Membership, MembershipInvitation, Department)
-    ] + [list(model.objects.order_by("pk").values()) for model in (StaffMember, Service, Resource)]
+    ] + [
+        list(model.objects.order_by("pk").values())
+        for model in (StaffMember, Service, Resource, WebhookEndpoint, WebhookDelivery, Alert)
+    ]
 
 
 @pytest.fixture

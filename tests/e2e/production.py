@@ -33,12 +33,16 @@ from switchboard.common.tenancy import cross_org
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.bookings.factories import car_wash, session_service
 from tests.catalog.factories import ResourceFactory
+from switchboard.webhooks.services import webhook_endpoint_create
 with cross_org():
     org = OrganizationFactory(slug="faulty", name="Faulty")
     user = MembershipFactory(organization=org, role="operator").user
     _, key = api_token_issue(user=user, name="load")
     session_service(org)
     pcs = [ResourceFactory(organization=org, name=f"PC{n:03}", kind="pc").pk for n in range(%d)]
+    if %r:
+        webhook_endpoint_create(organization=org, acting_user=None, url=%r,
+                                events=["booking-updated", "resource-status-updated"])
     print(json.dumps({"org": org.slug, "token": key, "service": car_wash(org).pk, "pcs": pcs}))
 """
 
@@ -94,8 +98,10 @@ class Postgres:
 class Stack:
     """PostgreSQL, Redis and `scripts/serve.sh` with `workers` uvicorn workers."""
 
-    def __init__(self, workers: int = 2, resources: int = 40):
+    def __init__(self, workers: int = 2, resources: int = 40, webhook_url: str = ""):
+        """`webhook_url`: an organisation webhook endpoint for bookings and resources."""
         self.workers = workers
+        self.webhook_url = webhook_url
         self.resources = resources
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -118,6 +124,8 @@ class Stack:
                 "WORKERS": str(self.workers),
                 "PORT": str(self.port),
                 "METRICS_TOKEN": METRICS_TOKEN,
+                # A killed sender's claim on a delivery runs out after this plus 5 s.
+                "WEBHOOK_TIMEOUT_SECONDS": "3",
                 "LOG_LEVEL": "WARNING",
                 "PYTHONUNBUFFERED": "1",
                 "BIN": str(Path(sys.executable).parent),
@@ -137,7 +145,8 @@ class Stack:
                 start_new_session=True,
             )
         wait_until(self.serving, timeout=120, interval=0.2)
-        self.seed = self.manage_json("shell", "-c", SEED % self.resources)
+        script = SEED % (self.resources, self.webhook_url, self.webhook_url)
+        self.seed = self.manage_json("shell", "-c", script)
         return self
 
     def manage_json(self, *args) -> dict:

@@ -9,14 +9,22 @@ import pytest
 from tests.e2e.load import Listeners, Load
 from tests.e2e.production import Stack
 from tests.support.wait import wait_until
+from tests.webhooks.support import Receiver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 THREADS = 4
 
 
 @pytest.fixture
-def stack():
-    stack = Stack(workers=2).start()
+def receiver():
+    found = Receiver()
+    yield found
+    found.close()
+
+
+@pytest.fixture
+def stack(receiver):
+    stack = Stack(workers=2, webhook_url=receiver.url).start()
     yield stack
     stack.stop()
 
@@ -27,7 +35,7 @@ def committed_after(load, kind, more):
     wait_until(lambda: load.count(kind, 201) >= target, timeout=60)
 
 
-def test_killed_workers_and_scheduler_lose_nothing(stack):
+def test_killed_workers_and_scheduler_lose_nothing(stack, receiver):
     org = stack.seed["org"]
     channels = [f"private-org-{org}.managers", f"private-org-{org}", f"private-org-{org}.managers"]
     listeners = Listeners(stack, channels).start()
@@ -53,6 +61,7 @@ def test_killed_workers_and_scheduler_lose_nothing(stack):
     # one's lease has expired) completes them all and relays every event, theirs included.
     wait_until(lambda: active_sessions(pg) == 0, timeout=90)
     wait_until(lambda: unpublished(pg) == 0, timeout=90)
+    wait_until(lambda: undelivered_webhooks(pg) == 0, timeout=90)
     for listener in listeners.listeners:
         listeners_catch_up(listeners, listener)
     listeners.stop()
@@ -84,9 +93,22 @@ def test_killed_workers_and_scheduler_lose_nothing(stack):
             assert run == sorted(run) and len(run) == len(set(run)), listener.channel
     assert any(listener.reconnects for listener in listeners.listeners)
 
+    # Every webhook delivered (a retried one keeps its webhook-id), in order per endpoint.
+    queued = [row[0] for row in pg.query("SELECT msg_id FROM webhooks_webhookdelivery ORDER BY id")]
+    assert queued and pg.query("SELECT DISTINCT status FROM webhooks_webhookdelivery") == [
+        ("delivered",)
+    ]
+    arrived = list(dict.fromkeys(receiver.ids()))
+    assert arrived == queued
+
 
 def active_sessions(pg) -> int:
     sql = "SELECT count(*) FROM bookings_booking WHERE workflow = 'session' AND status = 'active'"
+    return pg.query(sql)[0][0]
+
+
+def undelivered_webhooks(pg) -> int:
+    sql = "SELECT count(*) FROM webhooks_webhookdelivery WHERE status <> 'delivered'"
     return pg.query(sql)[0][0]
 
 

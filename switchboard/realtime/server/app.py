@@ -47,6 +47,7 @@ class RealtimeServer:
             secret=self.config.secret,
             retry_seconds=self.config.webhook_retry_seconds,
             delay_seconds=self.config.webhook_delay_seconds,
+            journal_path=self.config.webhook_journal,
         )
         self.loop: asyncio.AbstractEventLoop | None = None
         self.accepting = True

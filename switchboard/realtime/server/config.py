@@ -32,6 +32,8 @@ class RealtimeConfig:
     webhook_url: str = ""
     webhook_retry_seconds: float = 300
     webhook_delay_seconds: float = 3
+    # The webhook journal's SQLite file; empty keeps it in memory (lost with the process).
+    webhook_journal: str = ""
     cache_ttl_seconds: int = 1800
     api_timestamp_skew: int = 600
     max_api_body_bytes: int = 1024 * 1024
@@ -56,6 +58,7 @@ _SETTING_NAMES = {
     "WEBHOOK_URL": "webhook_url",
     "WEBHOOK_RETRY_SECONDS": "webhook_retry_seconds",
     "WEBHOOK_DELAY_SECONDS": "webhook_delay_seconds",
+    "WEBHOOK_JOURNAL": "webhook_journal",
     "CACHE_TTL_SECONDS": "cache_ttl_seconds",
     "NODE_TTL_SECONDS": "node_ttl_seconds",
 }

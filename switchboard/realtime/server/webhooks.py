@@ -1,9 +1,12 @@
-"""Webhooks to the configured URL: signed, queued, retried with back-off (§14).
+"""Webhooks to the configured URL: signed, journaled, retried with back-off (§14).
 
 Each event is its own request `{"time_ms", "events": [event]}`, signed with
-`X-Pusher-Key` and `X-Pusher-Signature` (HMAC-SHA256 of the exact body bytes). A non-2xx
-answer or a network error is retried with exponential back-off until the retry window
-(5 minutes by default) has passed since the event happened. `time_ms` is the time of each
+`X-Pusher-Key` and `X-Pusher-Signature` (HMAC-SHA256 of the exact body bytes). Queued
+events are rows of the journal (`journal.py`, a SQLite file), removed once the receiver
+accepts them, so a server killed mid-way sends them after its restart (at least once: one
+posted but not yet removed is posted again). A non-2xx answer or a network error is
+retried with exponential back-off until the retry window (5 minutes by default) has passed
+since the event happened. `time_ms` is the time of each
 attempt, so that a receiver that checks freshness (the `pusher` library allows 300 s)
 accepts a late retry too.
 
@@ -18,8 +21,13 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import secrets
+import socket
 import time
 
+from switchboard.common.metrics import PUSHER_WEBHOOK_QUEUE, WEBHOOK_ATTEMPTS, WEBHOOK_GIVEN_UP
+from switchboard.realtime.server.journal import Entry, WebhookJournal
 from switchboard.realtime.server.signing import webhook_signature
 
 logger = logging.getLogger(__name__)
@@ -27,6 +35,10 @@ logger = logging.getLogger(__name__)
 FIRST_RETRY_SECONDS = 1.0
 LONGEST_RETRY_SECONDS = 60.0
 REQUEST_TIMEOUT_SECONDS = 10.0
+# A claimed row is another sender's again this long after its request's timeout.
+CLAIM_MARGIN_SECONDS = 5.0
+# The sender looks at the journal at least this often (rows queued by other processes).
+POLL_SECONDS = 1.0
 
 
 class WebhookSender:
@@ -47,6 +59,7 @@ class WebhookSender:
         secret: str,
         retry_seconds: float = 300,
         delay_seconds: float = 3,
+        journal_path: str = "",
     ):
         self.url = url
         self.key = key
@@ -54,11 +67,13 @@ class WebhookSender:
         self.retry_seconds = retry_seconds
         self.delay_seconds = delay_seconds
         self.first_retry = FIRST_RETRY_SECONDS
+        self.journal_path = journal_path
+        self.journal: WebhookJournal | None = None
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.state = None
         self._delayed: set[asyncio.Task] = set()
-        self._queue: asyncio.Queue | None = None
+        self._wake: asyncio.Event | None = None
         self._worker: asyncio.Task | None = None
-        self._retries: set[asyncio.Task] = set()
         self._client = None
         self.sent = 0
         self.failed = 0
@@ -75,11 +90,17 @@ class WebhookSender:
         import httpx
 
         self._client = httpx.AsyncClient(timeout=REQUEST_TIMEOUT_SECONDS)
-        self._queue = asyncio.Queue()
+        self.journal = WebhookJournal(self.journal_path)
+        self._wake = asyncio.Event()
         self._worker = asyncio.get_running_loop().create_task(self._work())
+        logger.info(
+            "webhook_journal_open path=%s pending=%d",
+            self.journal_path or ":memory:",
+            self.journal.pending(),
+        )
 
     async def stop(self) -> None:
-        tasks = [self._worker, *self._retries, *self._delayed]
+        tasks = [self._worker, *self._delayed]
         for task in tasks:
             if task is not None:
                 task.cancel()
@@ -88,11 +109,13 @@ class WebhookSender:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
         self._worker = None
-        self._retries.clear()
         self._delayed.clear()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        if self.journal is not None:
+            self.journal.close()
+            self.journal = None
 
     # -- what the server reports ---------------------------------------------------------
 
@@ -148,30 +171,63 @@ class WebhookSender:
     # -- delivery -------------------------------------------------------------------------
 
     def send(self, event: dict) -> None:
-        """Queue one event; returns at once."""
-        if self._queue is None:
+        """Journal one event and wake the sender; returns at once."""
+        if self.journal is None:
             return
-        self._queue.put_nowait((event, time.monotonic()))
+        self.journal.add(event, at=time.time())
+        self._wake.set()
+
+    def pending(self) -> int:
+        return self.journal.pending() if self.journal is not None else 0
 
     async def _work(self) -> None:
         while True:
-            event, since = await self._queue.get()
-            if not await self._post(event):
-                task = asyncio.get_running_loop().create_task(self._retry(event, since))
-                self._retries.add(task)
-                task.add_done_callback(self._retries.discard)
+            try:
+                due = self.journal.claim_due(
+                    at=time.time(),
+                    holder=self.holder,
+                    hold=REQUEST_TIMEOUT_SECONDS + CLAIM_MARGIN_SECONDS,
+                )
+                for entry in due:
+                    await self._attempt(entry)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the journal busy or broken: log, wait, go on
+                logger.exception("webhook_journal_failed")
+                due = []
+            with contextlib.suppress(Exception):  # a figure, never a reason to stop
+                PUSHER_WEBHOOK_QUEUE.set(self.journal.pending())
+            if not due:
+                await self._sleep()
 
-    async def _retry(self, event: dict, since: float) -> None:
-        delay = self.first_retry
-        while time.monotonic() + delay - since <= self.retry_seconds:
-            await asyncio.sleep(delay)
-            if await self._post(event):
-                return
-            delay = min(delay * 2, LONGEST_RETRY_SECONDS)
-        self.failed += 1
-        logger.warning(
-            "webhook_given_up name=%s channel=%s", event.get("name"), event.get("channel")
-        )
+    async def _sleep(self) -> None:
+        wait = POLL_SECONDS
+        next_due = self.journal.next_due()
+        if next_due is not None:
+            wait = min(wait, max(0.0, next_due - time.time()))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), wait)
+        self._wake.clear()
+
+    async def _attempt(self, entry: Entry) -> None:
+        if await self._post(entry.event):
+            self.journal.done(entry.id)
+            return
+        attempts = entry.attempts + 1
+        delay = min(self.first_retry * 2 ** (attempts - 1), LONGEST_RETRY_SECONDS)
+        at = time.time() + delay
+        if at - entry.created > self.retry_seconds:
+            self.journal.done(entry.id)
+            self.failed += 1
+            WEBHOOK_GIVEN_UP.labels("pusher").inc()
+            logger.warning(
+                "webhook_given_up name=%s channel=%s attempts=%d",
+                entry.event.get("name"),
+                entry.event.get("channel"),
+                attempts,
+            )
+            return
+        self.journal.retry(entry.id, at=at, attempts=attempts)
 
     async def _post(self, event: dict) -> bool:
         body = json.dumps(
@@ -185,12 +241,15 @@ class WebhookSender:
         try:
             response = await self._client.post(self.url, content=body, headers=headers)
         except Exception as exc:  # any network failure is retried
+            WEBHOOK_ATTEMPTS.labels("pusher", "failed").inc()
             logger.info(
                 "webhook_failed name=%s error=%s", event.get("name"), exc.__class__.__name__
             )
             return False
         if 200 <= response.status_code < 300:
             self.sent += 1
+            WEBHOOK_ATTEMPTS.labels("pusher", "delivered").inc()
             return True
+        WEBHOOK_ATTEMPTS.labels("pusher", "failed").inc()
         logger.info("webhook_refused name=%s status=%s", event.get("name"), response.status_code)
         return False
