@@ -8,10 +8,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from switchboard.realtime.models import OutboxEvent
+from switchboard.webhooks.services import webhook_endpoint_create
 from tests.bookings.factories import book, car_wash
 from tests.realtime.server.support import WsClient
 from tests.realtime.support import LiveApp, run
 from tests.support.wait import wait_until
+from tests.webhooks.support import Receiver
 
 TOKEN = "metrics-token-for-tests"
 
@@ -71,11 +73,17 @@ def test_a_wrong_or_missing_token_is_refused(client, db, settings):
 
 
 def test_a_live_server_reports_requests_jobs_relay_and_connections(live, org, operator):
+    receiver = Receiver()
+    webhook_endpoint_create(
+        organization=org, acting_user=None, url=receiver.url, events=["booking-updated"]
+    )
     assert get(f"{live.url}/health")[0] == 200
     assert get(f"{live.url}/api/orgs/{org.slug}/bookings/")[0] in (401, 403)
     booking = book(org, car_wash(org), operator)
     # The live server leads the scheduler: its relay publishes the booking's events.
     wait_until(lambda: not OutboxEvent.objects.filter(published_at__isnull=True).exists())
+    wait_until(lambda: receiver.ids())  # and its scheduler sends the webhook
+    receiver.close()
     assert booking.pk
 
     async def with_a_subscriber():
@@ -111,3 +119,9 @@ def test_a_live_server_reports_requests_jobs_relay_and_connections(live, org, op
         # The leader's lease renewals are write transactions: their waits are timed.
         assert value(samples, "switchboard_sqlite_begin_wait_seconds_count") >= 1
     wait_until(lambda: value(scrape(live), "switchboard_realtime_connections") == 0)
+    # Counted once the attempt is recorded, just after the receiver answered.
+    delivered = {"kind": "organization", "result": "delivered"}
+    wait_until(lambda: value(scrape(live), "switchboard_webhook_attempts_total", **delivered) == 1)
+    samples = scrape(live)
+    assert value(samples, "switchboard_webhook_queue_depth") == 0
+    assert value(samples, "switchboard_webhook_deliveries_failed") == 0
