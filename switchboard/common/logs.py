@@ -23,7 +23,7 @@ class JsonFormatter(logging.Formatter):
             "message": message,
         }
         event = message.split(" ", 1)[0]
-        if event.isidentifier():
+        if event.isidentifier() and event.islower():  # ours; not a library's prose
             entry["event"] = event
         for key, value in PAIR.findall(message):
             if key not in entry:
