@@ -49,10 +49,7 @@ def publish(
         (channel, event.payload_for(channel_audience(channel) | also))
         for channel in dict.fromkeys(channels)
     ]
-    with transaction.atomic():
-        written = _write(organization, event.event_name, rows)
-        event_hooks.run(organization, event)
-    return written
+    return _write(organization, event.event_name, rows, declared=event)
 
 
 def outbox_write(
@@ -63,13 +60,17 @@ def outbox_write(
     return _write(organization, event, [(channel, payload) for channel in dict.fromkeys(channels)])
 
 
-def _write(organization, event: str, bodies: list[tuple[str, dict]]) -> list[OutboxEvent]:
+def _write(
+    organization, event: str, bodies: list[tuple[str, dict]], *, declared: Event | None = None
+) -> list[OutboxEvent]:
     rows = [
         OutboxEvent(organization=organization, channel=channel, event=event, payload=_plain(body))
         for channel, body in bodies
     ]
     with transaction.atomic():
         created = OutboxEvent.objects.bulk_create(rows)
+        if declared is not None:
+            event_hooks.run(organization, declared)
         # Wake the relay once the caller's transaction commits; a rollback drops this.
         transaction.on_commit(nudge)
     logger.debug("outbox_written event=%s channels=%d", event, len(created))

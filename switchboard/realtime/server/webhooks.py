@@ -202,7 +202,11 @@ class WebhookSender:
 
     async def _sleep(self) -> None:
         wait = POLL_SECONDS
-        next_due = self.journal.next_due()
+        try:
+            next_due = self.journal.next_due()
+        except Exception:  # busy or broken: look again after the poll
+            logger.exception("webhook_journal_failed")
+            next_due = None
         if next_due is not None:
             wait = min(wait, max(0.0, next_due - time.time()))
         with contextlib.suppress(TimeoutError):
