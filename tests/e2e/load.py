@@ -116,6 +116,7 @@ class Listener:
     runs: list[list[int]] = field(default_factory=list)
     replays: list[list[int]] = field(default_factory=list)
     reconnects: int = 0
+    local_port: int = 0  # of the current connection
 
     def seen(self) -> list[int]:
         return [i for run in self.runs for i in run] + [i for r in self.replays for i in r]
@@ -158,6 +159,7 @@ class Listeners:
         async with websockets.connect(url, compression=None, open_timeout=10) as ws:
             hello = json.loads(await asyncio.wait_for(ws.recv(), 10))
             socket_id = json.loads(hello["data"])["socket_id"]
+            listener.local_port = ws.local_address[1]
             auth = private_auth(socket_id, listener.channel, self.signing_config())
             await ws.send(
                 json.dumps(

@@ -3,6 +3,7 @@ PostgreSQL and Redis, and `scripts/serve.sh` (uvicorn workers, `run_scheduler` a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -183,6 +184,20 @@ class Stack:
         if master is None:
             return []
         return [p for p in children(master) if "spawn_main" in cmdline(p)]
+
+    def worker_serving(self, client_port: int) -> int | None:
+        """The worker holding the server side of the loopback connection from `client_port`."""
+        inodes = set()
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[2].rsplit(":", 1)[1], 16) == client_port:
+                inodes.add(f"socket:[{fields[9]}]")
+        for pid in self.worker_pids():
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if os.readlink(fd) in inodes:
+                        return pid
+        return None
 
     def scheduler_pid(self) -> int | None:
         for keeper in children(self.process.pid):

@@ -43,7 +43,9 @@ def test_killed_workers_and_scheduler_lose_nothing(stack, receiver):
     load = Load(stack, threads=THREADS, session_seconds=8).start()
     try:
         committed_after(load, "booking", 20)
-        worker = stack.worker_pids()[0]
+        # The worker that serves the first subscriber, so that it must reconnect.
+        worker = stack.worker_serving(listeners.listeners[0].local_port)
+        assert worker, "no worker holds the subscriber's connection"
         stack.kill(worker)
         # uvicorn replaces its worker; the load carries on through the other meanwhile.
         wait_until(lambda: len(stack.worker_pids()) == 2 and worker not in stack.worker_pids())
