@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test deps lint format lock clean
+.PHONY: run serve test deps lint format lock clean
 
 run: deps
 	$(BIN)/python manage.py migrate --no-input -v 0
@@ -17,6 +17,10 @@ run: deps
 	$(BIN)/uvicorn switchboard.asgi:application --host $(HOST) --port $(PORT) --no-access-log \
 		--ws-max-size 65536 --ws-per-message-deflate false \
 		$$($(BIN)/python -m switchboard.common.proxies)
+
+# Production mode: DEBUG off, WORKERS workers, run_scheduler on its own (docs/deployment.md).
+serve: deps
+	bash scripts/serve.sh
 
 test: deps
 	bash scripts/test.sh

@@ -83,10 +83,12 @@ INSTALLED_APPS = [
     "switchboard.scheduler",
     "switchboard.alerts",
     "switchboard.webhooks",
+    "switchboard.operations",
     "switchboard.web",
 ]
 
 MIDDLEWARE = [
+    "switchboard.common.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -395,3 +397,30 @@ LOGGING = {
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+
+# Operations (docs/operations.md, docs/deployment.md). `GET /metrics` answers only
+# `Authorization: Bearer <METRICS_TOKEN>`; empty turns it off (404).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# `manage.py backup` writes to DIR by default; the daily `backup_database` job runs at AT
+# (SCHEDULER_TIME_ZONE) and keeps the newest KEEP backups; KEEP=0 (the default) turns it off.
+BACKUP = {
+    "DIR": os.environ.get("BACKUP_DIR", str(VAR_DIR / "backups")),
+    "KEEP": env_int("BACKUP_KEEP", 0),
+    "AT": os.environ.get("BACKUP_AT", "02:30"),
+}
+# LOG_FORMAT=json: one JSON object per line, the message's key=value pairs as fields.
+if os.environ.get("LOG_FORMAT", "text") == "json":
+    LOGGING["formatters"]["structured"] = {"()": "switchboard.common.logs.JsonFormatter"}
+    LOGGING["loggers"] |= {
+        "uvicorn": {"handlers": ["console"], "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "propagate": False},
+    }
+if not DEBUG:
+    # TLS ends at the reverse proxy; uvicorn takes the scheme from it only when it is a
+    # trusted proxy (TRUSTED_PROXIES), so no SECURE_PROXY_SSL_HEADER is needed.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Load balancers and scrapers call these over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^health$", r"^metrics$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)

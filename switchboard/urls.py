@@ -22,6 +22,7 @@ from switchboard.bookings.api.sessions import (
     SyncSessionsView,
 )
 from switchboard.catalog.api import ResourceViewSet, ServiceViewSet
+from switchboard.operations.metrics import metrics
 from switchboard.realtime.views import ChannelAuthView, EventsView, UserAuthView
 from switchboard.staff.api import DepartmentViewSet, StaffViewSet
 from switchboard.staff.attendance.feed import shift_feed
@@ -105,6 +106,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     path("health", health, name="health"),
+    path("metrics", metrics, name="metrics"),
     path("feeds/shifts/<str:token>.ics", shift_feed, name="shift-feed"),
     path("", include("switchboard.web.urls")),
 ]

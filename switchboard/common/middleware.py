@@ -1,4 +1,4 @@
-"""Request plumbing: the admin's scope, and the other slash form of every route.
+"""Request plumbing: the admin's scope, the other slash form of every route, request metrics.
 
 The admin reads across organisations: it is the deployment operator's tool.
 
@@ -6,11 +6,15 @@ Like pretix's control middleware, the admin's requests run with tenancy scopes d
 every other request starts with no scope and enters its organisation's once it knows it.
 """
 
+import time
+
+from django.conf import settings
 from django.http import HttpResponsePermanentRedirect
 from django.urls import is_valid_path, reverse
 from django.utils.encoding import iri_to_uri
 from django.utils.http import escape_leading_slashes
 
+from switchboard.common import metrics
 from switchboard.common.tenancy import cross_org
 
 
@@ -58,3 +62,28 @@ def _with_query(request, path: str) -> str:
     location = escape_leading_slashes(iri_to_uri(_script_prefix(request) + path))
     query = request.META.get("QUERY_STRING", "")
     return f"{location}?{query}" if query else location
+
+
+class RequestMetricsMiddleware:
+    """Counts and times every request by its URL pattern (not its path: ids would make a
+    series per booking) and status. First in the list, so it times everything below."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        route = request_route(request)
+        metrics.HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+        metrics.HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        return response
+
+
+def request_route(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.route:
+        return "/" + match.route.replace("^", "").replace("$", "")
+    if request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+        return "static"
+    return "unmatched"

@@ -31,6 +31,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import F, Max, Window
 from django.db.models.functions import Lag
 
+from switchboard.common import metrics
 from switchboard.common.clock import now
 from switchboard.common.hooks import Hooks
 from switchboard.realtime.models import OutboxEvent
@@ -87,6 +88,7 @@ def relay_pending(*, limit: int = BATCH_SIZE) -> int:
     OutboxEvent.objects.filter(pk__in=[row.pk for row in rows], published_at__isnull=True).update(
         published_at=now()
     )
+    metrics.OUTBOX_PUBLISHED.inc(len(rows))
     logger.debug("outbox_relayed count=%d last_id=%d", len(rows), rows[-1].pk)
     return len(rows)
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection
 
+from switchboard.common import metrics
 from switchboard.common.clock import now
 from switchboard.common.hooks import Hooks
 from switchboard.scheduler import services
@@ -76,6 +77,7 @@ class Outcome:
 def execute(job: Job, holder: str) -> Outcome:
     """Call the job; whatever it raises becomes an error outcome, never the caller's."""
     started_at, counts, error = now(), {}, ""
+    timer = time.perf_counter()
     try:
         counts = job.func() or {}
         if not isinstance(counts, dict):
@@ -89,6 +91,10 @@ def execute(job: Job, holder: str) -> Outcome:
         failure_hooks.run_safely(job.name, error)
         connection.close()
     result = JobResult.ERROR if error else JobResult.OK
+    metrics.JOB_DURATION.labels(job.name).observe(time.perf_counter() - timer)
+    metrics.JOB_RUNS.labels(job.name, result).inc()
+    if error:
+        metrics.JOB_FAILURES.labels(job.name).inc()
     return Outcome(started_at, now(), result, counts, error)
 
 

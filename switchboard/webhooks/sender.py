@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Min, Q
 
 from switchboard.common.clock import now
+from switchboard.common.metrics import WEBHOOK_ATTEMPTS, WEBHOOK_GIVEN_UP
 from switchboard.webhooks import services, signing
 from switchboard.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
@@ -122,6 +123,9 @@ def record(delivery: WebhookDelivery, result: Result) -> str:
         if given_up:
             reason = f"failed for {window} since {endpoint.failing_since:%Y-%m-%d %H:%M} UTC"
             services.webhook_endpoint_disable(endpoint=endpoint, reason=reason)
+    WEBHOOK_ATTEMPTS.labels("organization", "delivered" if result.ok else "failed").inc()
+    if given_up:
+        WEBHOOK_GIVEN_UP.labels("organization").inc()
     log = logger.info if result.ok else logger.warning
     log(
         "webhook_attempt delivery=%s endpoint=%s event=%s attempt=%d status=%s code=%s",

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from switchboard.accounts.services import api_token_issue
 from switchboard.common import clock
+from switchboard.realtime import relay
 from switchboard.realtime.models import OutboxEvent
 from switchboard.realtime.publish import outbox_write as publish
 from switchboard.realtime.relay import relay_pending
@@ -239,11 +240,23 @@ def test_replay_only_covers_the_retention_window(api, org, owner):
     assert OutboxEvent.objects.filter(pk=old.pk).exists()
 
 
-def test_replay_waits_for_the_relay(api, org, owner):
-    """Unpublished rows are not handed out: published ones have no gaps below them."""
+def test_replay_serves_committed_events_the_relay_has_not_marked_yet(api, org, owner):
+    """The relay hands events to the broker, then marks them published: a client that
+    subscribed in between got them neither live nor, before, from the replay."""
     channel = org_channel(org.slug)
     first = publish(org, [channel], "roster-updated", {"n": 1})[0]
     relay_pending()
-    publish(org, [channel], "roster-updated", {"n": 2})
-    body = api.as_user(owner).get(EVENTS, {"channel": channel, "after": 0}).json()
-    assert [e["event_id"] for e in body["events"]] == [first.pk]
+    second = publish(org, [channel], "roster-updated", {"n": 2})[0]
+    served = []
+
+    def replay_between_publish_and_mark(point):
+        if point == "after_publish":
+            body = api.as_user(owner).get(EVENTS, {"channel": channel, "after": 0}).json()
+            served.extend(e["event_id"] for e in body["events"])
+
+    relay.fault_hook = replay_between_publish_and_mark
+    try:
+        relay_pending()
+    finally:
+        relay.fault_hook = None
+    assert served == [first.pk, second.pk]

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import threading
 
+from switchboard.common.metrics import REALTIME_CHANNELS, REALTIME_CONNECTIONS
 from switchboard.realtime.server import http_api, protocol
 from switchboard.realtime.server.broker import Broker, Message, RedisBroker, get_broker
 from switchboard.realtime.server.config import RealtimeConfig, config_from_settings
@@ -160,6 +161,7 @@ class RealtimeServer:
             connection.close(code, message)
             return
         self.connections[connection.socket_id] = connection
+        REALTIME_CONNECTIONS.set(len(self.connections))
         connection.write(
             protocol.established_frame(connection.socket_id, self.config.activity_timeout)
         )
@@ -177,6 +179,7 @@ class RealtimeServer:
 
     async def _forget(self, connection: Connection) -> None:
         self.connections.pop(connection.socket_id, None)
+        REALTIME_CONNECTIONS.set(len(self.connections))
         try:
             for channel in list(connection.channels):
                 await self.leave(connection, channel)
@@ -188,9 +191,11 @@ class RealtimeServer:
 
     async def join(self, connection, channel: str, member) -> None:
         await self.subscriptions.join(connection, channel, member)
+        REALTIME_CHANNELS.set(len(self.subscriptions.subscribers))
 
     async def leave(self, connection, channel: str) -> None:
         await self.subscriptions.leave(connection, channel)
+        REALTIME_CHANNELS.set(len(self.subscriptions.subscribers))
 
     async def confirm(self, connection, channel: str) -> None:
         await self.subscriptions.confirm(connection, channel)

@@ -26,6 +26,7 @@ import secrets
 import socket
 import time
 
+from switchboard.common.metrics import PUSHER_WEBHOOK_QUEUE, WEBHOOK_ATTEMPTS, WEBHOOK_GIVEN_UP
 from switchboard.realtime.server.journal import Entry, WebhookJournal
 from switchboard.realtime.server.signing import webhook_signature
 
@@ -194,6 +195,8 @@ class WebhookSender:
             except Exception:  # the journal busy or broken: log, wait, go on
                 logger.exception("webhook_journal_failed")
                 due = []
+            with contextlib.suppress(Exception):  # a figure, never a reason to stop
+                PUSHER_WEBHOOK_QUEUE.set(self.journal.pending())
             if not due:
                 await self._sleep()
 
@@ -220,6 +223,7 @@ class WebhookSender:
         if at - entry.created > self.retry_seconds:
             self.journal.done(entry.id)
             self.failed += 1
+            WEBHOOK_GIVEN_UP.labels("pusher").inc()
             logger.warning(
                 "webhook_given_up name=%s channel=%s attempts=%d",
                 entry.event.get("name"),
@@ -241,12 +245,15 @@ class WebhookSender:
         try:
             response = await self._client.post(self.url, content=body, headers=headers)
         except Exception as exc:  # any network failure is retried
+            WEBHOOK_ATTEMPTS.labels("pusher", "failed").inc()
             logger.info(
                 "webhook_failed name=%s error=%s", event.get("name"), exc.__class__.__name__
             )
             return False
         if 200 <= response.status_code < 300:
             self.sent += 1
+            WEBHOOK_ATTEMPTS.labels("pusher", "delivered").inc()
             return True
+        WEBHOOK_ATTEMPTS.labels("pusher", "failed").inc()
         logger.info("webhook_refused name=%s status=%s", event.get("name"), response.status_code)
         return False

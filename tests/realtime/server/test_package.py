@@ -12,7 +12,8 @@ import switchboard.realtime.server as package
 ROOT = Path(package.__file__).parent
 NAME = package.__name__
 # What the server may use of the project: settings (config.py, the broker) and the clock.
-ALLOWED_OUTSIDE = {"django.conf", "switchboard.common.clock"}
+# common.metrics: the Prometheus series (prometheus_client only, no ORM).
+ALLOWED_OUTSIDE = {"django.conf", "switchboard.common.clock", "switchboard.common.metrics"}
 MAX_LINES = 400
 
 
