@@ -222,7 +222,7 @@ REST_FRAMEWORK = {
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # OPTIONS names the view; the schema (/api/schema/) documents bodies.
-    "DEFAULT_METADATA_CLASS": "switchboard.common.api.Metadata",
+    "DEFAULT_METADATA_CLASS": "switchboard.common.metadata.Metadata",
 }
 
 # A JSON body larger than this is refused with 413; one nested deeper, with 400.

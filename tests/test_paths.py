@@ -13,8 +13,9 @@ from django.urls import get_resolver
 from django.urls.resolvers import URLResolver
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "api.md"
-# Named by seed 004 (`GET /health`) and by file name (a calendar feed), so no slash.
-WITHOUT_SLASH = {"health", "feeds/shifts/{x}.ics"}
+# Named by seed 004 (`GET /health`), by Prometheus's default scrape path (`/metrics`) and by
+# file name (a calendar feed), so no slash.
+WITHOUT_SLASH = {"health", "metrics", "feeds/shifts/{x}.ics"}
 # HEAD is answered as GET is.
 METHODS = ["get", "post", "put", "patch", "delete", "options"]
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, OperationalError
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import metadata, pagination, serializers, status
+from rest_framework import pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -45,19 +45,6 @@ def within_reach(value):
 
 def time_field(**kwargs) -> serializers.DateTimeField:
     return serializers.DateTimeField(validators=[within_reach], **kwargs)
-
-
-class Metadata(metadata.SimpleMetadata):
-    """An OPTIONS answer without DRF's form description, which needs a serializer class
-    that views calling services with their own serializers do not have (a 500)."""
-
-    def determine_metadata(self, request, view):
-        answer = super().determine_metadata(request, view)
-        answer.pop("actions", None)
-        return answer
-
-    def determine_actions(self, request, view):
-        return {}
 
 
 class Pagination(pagination.PageNumberPagination):
