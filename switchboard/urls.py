@@ -78,6 +78,7 @@ api_patterns = [
     path("orgs/<slug:org_slug>/", include(org_router.urls)),
     path("orgs/<slug:org_slug>/", include("switchboard.staff.attendance.urls")),
     path("orgs/<slug:org_slug>/", include("switchboard.staff.kiosk.urls")),
+    path("orgs/<slug:org_slug>/", include("switchboard.slots.urls")),
     path(
         "orgs/<slug:org_slug>/staff/<int:pk>/assignments/",
         StaffAssignmentsView.as_view(),

@@ -22,6 +22,7 @@ from switchboard.staff.models import Department, StaffMember
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.bookings.permission_actions import BOOKING_ACTIONS
 from tests.catalog.factories import ResourceFactory, ServiceFactory
+from tests.slots.permission_actions import SLOT_ACTIONS
 from tests.staff.attendance_actions import ATTENDANCE_ACTIONS, ATTENDANCE_ROUTES
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
 from tests.staff.kiosk_actions import KIOSK_ACTIONS, KIOSK_ROUTES
@@ -119,6 +120,7 @@ ACTIONS = {
     **BOOKING_ACTIONS,
     **ATTENDANCE_ACTIONS,
     **KIOSK_ACTIONS,
+    **SLOT_ACTIONS,
 }
 
 CASES = [(action, role) for action in sorted(permissions.PERMISSIONS) for role in ROLES]
