@@ -92,9 +92,16 @@ def lock_slot(pk) -> BookingSlot:
             raise NotFound("No such slot.")
         if not SLOT_LOCK:
             return slot
-        list(StaffMember.objects.select_for_update().filter(pk=slot.provider_id).values_list("pk"))
+        # NO KEY UPDATE: it serialises bookings of one provider, yet lets maintenance write
+        # rows that merely refer to the provider (its run, its memo) while it holds slots;
+        # a plain FOR UPDATE would wait on those and deadlock with it.
+        provider = StaffMember.objects.select_for_update(no_key=True).filter(pk=slot.provider_id)
+        list(provider.values_list("pk"))
         slot = (
-            BookingSlot.objects.select_for_update().select_related("service").filter(pk=pk).first()
+            BookingSlot.objects.select_for_update(of=("self",))
+            .select_related("service")
+            .filter(pk=pk)
+            .first()
         )
     if slot is None:
         raise NotFound("No such slot.")

@@ -87,6 +87,22 @@ def starts_in_window(
     start_wall, end_wall, end_utc = window_bounds(day, window, zone)
     step = timedelta(minutes=shape.interval)
     duration = timedelta(minutes=shape.duration)
+    first = local_instant(start_wall, zone)
+    same_offset = (
+        start_wall.replace(tzinfo=zone).utcoffset() == end_wall.replace(tzinfo=zone).utcoffset()
+    )
+    if first is not None and same_offset:
+        # No change of offset inside the window (the usual case): wall-time steps are
+        # UTC steps, no zone lookup per slot.
+        span, elapsed = end_wall - start_wall, timedelta(0)
+        while elapsed < span:
+            instant = first + elapsed
+            finish = instant + duration
+            if finish > end_utc:
+                break
+            yield instant, finish
+            elapsed += step
+        return
     wall = start_wall
     while wall < end_wall:
         instant = local_instant(wall, zone)

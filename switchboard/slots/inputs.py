@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from switchboard.catalog.models import Service
-from switchboard.catalog.selectors import qualified_staff
+from switchboard.catalog.selectors import qualified_pairs
 from switchboard.slots.generation import Busy, Rules, Shape
 from switchboard.slots.models import AvailabilityException, ProviderAvailability, SlotWindow
 from switchboard.slots.sources import busy_of
@@ -50,14 +50,11 @@ def _services(organization, service):
 def load_pairs(organization, *, service=None, provider=None) -> list[Pair]:
     """Every pair that offers slots, and every pair that had slots and no longer does."""
     pairs: dict[tuple[int, int], Pair] = {}
-    for svc in _services(organization, service):
-        if not svc.is_active:
-            continue
-        staff = qualified_staff(svc)
-        if provider is not None:
-            staff = staff.filter(pk=provider.pk)
-        for pk, name, username in staff.values_list("pk", "display_name", "user__username"):
-            pairs[(svc.pk, pk)] = Pair(svc, pk, name or username, valid=True)
+    active = [svc for svc in _services(organization, service) if svc.is_active]
+    offered = qualified_pairs(organization, active, staff=provider)
+    for svc in active:
+        for pk, name in offered[svc.pk]:
+            pairs[(svc.pk, pk)] = Pair(svc, pk, name, valid=True)
     windows = SlotWindow.objects.for_org(organization).select_related("service", "provider__user")
     if service is not None:
         windows = windows.filter(service=service)

@@ -7,6 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.db import connection
+
 from switchboard.slots import inputs
 from switchboard.slots.generation import Candidate, date_range, generate
 from switchboard.slots.models import BookingSlot, SlotWindow
@@ -81,7 +83,8 @@ class MaintenanceReport:
 
 @dataclass
 class _Plan:
-    create: list[BookingSlot] = field(default_factory=list)
+    # (service id, provider id, starts_at, ends_at, capacity)
+    create: list[tuple] = field(default_factory=list)
     remove: list[int] = field(default_factory=list)
     update: list[BookingSlot] = field(default_factory=list)
     conflicts: list[int] = field(default_factory=list)
@@ -172,14 +175,7 @@ def _plan_pair(pair, existing: dict, candidates: list[Candidate], booked, ctx, p
     ]
     for c in fresh[: ctx["policy"].max_slots_per_service]:
         plan.create.append(
-            BookingSlot(
-                organization=ctx["organization"],
-                service=service,
-                provider_id=pair.provider_id,
-                starts_at=c.starts_at,
-                ends_at=c.ends_at,
-                capacity=service.slot_capacity,
-            )
+            (service.pk, pair.provider_id, c.starts_at, c.ends_at, service.slot_capacity)
         )
         line.create += 1
     return len(fresh) <= ctx["policy"].max_slots_per_service
@@ -248,7 +244,38 @@ def _lock(ids) -> None:
         )
 
 
-def apply(result: _Plan, *, now, batch_size: int, changes: SlotChanges) -> None:
+INSERT_FIELDS = ("organization", "created_at", "service", "provider", "starts_at", "ends_at")
+INSERT_FIELDS += ("capacity", "conflict_since")
+
+
+def _datetime_adapter():
+    if connection.vendor == "sqlite":
+        # What Django's SQLite adapter makes of an aware UTC datetime, without its checks:
+        # every time here comes from generation, in UTC.
+        return lambda value: str(value.replace(tzinfo=None))
+    return connection.ops.adapt_datetimefield_value
+
+
+def _insert(organization, rows: list[tuple], *, now, batch_size: int) -> None:
+    """New slots in batches of one INSERT … ON CONFLICT DO NOTHING each (a concurrent run
+    may have made the same start). Plain tuples: building a model instance per row cost
+    more than the database's own work."""
+    meta = BookingSlot._meta
+    columns = ", ".join(meta.get_field(name).column for name in INSERT_FIELDS)
+    marks = ", ".join(["%s"] * len(INSERT_FIELDS))
+    sql = f"INSERT INTO {meta.db_table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"
+    adapt = _datetime_adapter()
+    created = connection.ops.adapt_datetimefield_value(now)
+    params = [
+        (organization.pk, created, service, provider, adapt(start), adapt(end), capacity, None)
+        for service, provider, start, end, capacity in rows
+    ]
+    with connection.cursor() as cursor:
+        for first in range(0, len(params), batch_size):
+            cursor.executemany(sql, params[first : first + batch_size])
+
+
+def apply(result: _Plan, organization, *, now, batch_size: int, changes: SlotChanges) -> None:
     remove = sorted(result.remove)
     conflicts = list(result.conflicts)
     if remove:
@@ -258,7 +285,7 @@ def apply(result: _Plan, *, now, batch_size: int, changes: SlotChanges) -> None:
         remove = [pk for pk in remove if not booked.get(pk)]
         changes.removed += _delete(remove)
     if result.create:
-        BookingSlot.objects.bulk_create(result.create, batch_size=batch_size, ignore_conflicts=True)
+        _insert(organization, result.create, now=now, batch_size=batch_size)
         changes.created += len(result.create)
     if result.update:
         BookingSlot.objects.bulk_update(
@@ -317,5 +344,5 @@ def run(
     report.changes.expired = expire(
         organization, now=now, policy=policy, force_cleanup=force_cleanup, scope=scope
     )
-    apply(result, now=now, batch_size=policy.batch_size, changes=report.changes)
+    apply(result, organization, now=now, batch_size=policy.batch_size, changes=report.changes)
     return report

@@ -67,10 +67,16 @@ class AvailabilityException(OrgScopedModel):
     class Meta:
         ordering = ["date", "staff_id", "id"]
         constraints = [
+            # Two partial constraints rather than NULLS NOT DISTINCT, which SQLite lacks.
             models.UniqueConstraint(
-                fields=["organization", "staff", "date"],
+                fields=["staff", "date"],
+                condition=models.Q(staff__isnull=False),
                 name="uniq_exception_staff_date",
-                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "date"],
+                condition=models.Q(staff__isnull=True),
+                name="uniq_exception_holiday_date",
             ),
             models.CheckConstraint(
                 condition=models.Q(is_off=True)
