@@ -16,10 +16,10 @@ from tests.slots.support import maintain, offering, set_zone
 ZONES = ["Europe/Dublin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"]
 # Around the 2026 changes in Europe and America, so that most examples cross one.
 MOMENTS = [
-    datetime(2026, 3, 6),
-    datetime(2026, 3, 26),
-    datetime(2026, 10, 23),
-    datetime(2026, 6, 1),
+    datetime(2026, 3, 6, tzinfo=UTC),
+    datetime(2026, 3, 26, tzinfo=UTC),
+    datetime(2026, 10, 23, tzinfo=UTC),
+    datetime(2026, 6, 1, tzinfo=UTC),
 ]
 
 quarter = st.integers(0, 95).map(lambda q: time(q // 4, q % 4 * 15))
