@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from switchboard.catalog.models import Service
+from switchboard.catalog.models import Service, Workflow
 from switchboard.catalog.selectors import qualified_pairs
 from switchboard.slots.generation import Busy, Rules, Shape
 from switchboard.slots.models import AvailabilityException, ProviderAvailability, SlotWindow
@@ -40,8 +40,13 @@ class Inputs:
     busy: dict[int, list[Busy]] = field(default_factory=dict)
 
 
+# Slots are times with a person: standalone appointments and home services. Reservations,
+# sessions and add-ons are booked against resources or other bookings, not slots.
+SLOT_WORKFLOWS = (Workflow.STANDARD, Workflow.HOME_SERVICE)
+
+
 def _services(organization, service):
-    qs = Service.objects.for_org(organization)
+    qs = Service.objects.for_org(organization).filter(workflow__in=SLOT_WORKFLOWS)
     if service is not None:
         qs = qs.filter(pk=service.pk)
     return list(qs)

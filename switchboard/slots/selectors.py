@@ -55,8 +55,11 @@ def default_range(organization) -> tuple[date, date]:
 
 
 def _range(organization, date_from, date_to) -> tuple[date, date]:
-    first, last = default_range(organization)
-    first, last = date_from or first, date_to or (date_from or first) + (last - first)
+    if date_from is not None and date_to is not None:
+        first, last = date_from, date_to  # no need to read the window's settings
+    else:
+        first, last = default_range(organization)
+        first, last = date_from or first, date_to or (date_from or first) + (last - first)
     if last < first:
         raise InvalidInput({"date_to": "The end is before the start."})
     if (last - first).days >= MAX_RANGE_DAYS:

@@ -9,6 +9,7 @@ from switchboard.accounts.models import Membership, Organization, Role, User
 from switchboard.accounts.services import membership_create, organization_create
 from switchboard.bookings.demo import seed_bookings, seed_catalog
 from switchboard.common.tenancy import org_scope
+from switchboard.slots.demo import seed_availability
 from switchboard.staff.attendance.demo import seed_roster
 from switchboard.staff.models import Department, StaffMember
 from switchboard.staff.services import department_create, staff_create
@@ -165,5 +166,6 @@ def seed_demo() -> list[tuple[str, str, str]]:
             seed_catalog(org, admin)
             seed_bookings(org, admin)
             seed_roster(org, admin)  # a week of shifts (switchboard/staff/attendance/demo.py)
+            seed_availability(org, admin)  # weekly hours, then the slot window (slots/demo.py)
     logger.info("demo_seeded organizations=%d logins=%d", len(DEMO_ORGS), len(logins))
     return logins

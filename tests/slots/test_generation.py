@@ -156,3 +156,21 @@ def test_a_second_run_changes_nothing(org, zone):
         full = maintain(org, days_ahead=40, full=True)
     assert first.changes.created > 0
     assert not again.changes.changed and not full.changes.changed
+
+
+def test_changing_a_services_slot_settings_regenerates_at_once(org, owner):
+    from switchboard.catalog import services as catalog
+
+    provider, service = offering(org)
+    weekly(org, provider, 0, "09:00", "12:00")
+    with frozen_at(datetime(2026, 5, 31, 12, 0, tzinfo=UTC)):
+        maintain(org, days_ahead=2)
+        assert local_starts(org) == hours("2026-06-01", 9, 11)
+        catalog.service_update(service=service, slot_interval_minutes=30, acting_user=owner)
+        # The regeneration uses the configured window (30 days): five Mondays.
+        first = [s for s in local_starts(org) if s.startswith("2026-06-01")]
+        assert first == [f"2026-06-01 {t}" for t in ("09:00", "09:30", "10:00", "10:30", "11:00")]
+        catalog.service_update(service=service, slot_capacity=4, acting_user=owner)
+        assert set(BookingSlot.objects.values_list("capacity", flat=True)) == {4}
+        catalog.service_update(service=service, is_active=False, acting_user=owner)
+    assert not BookingSlot.objects.exists()
