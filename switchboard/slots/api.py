@@ -157,7 +157,7 @@ class AvailabilityViewSet(_Writes):
         )
         return _saved(AvailabilitySerializer, row, changes)
 
-    @extend_schema(responses=REGENERATED)
+    @extend_schema(responses={200: REGENERATED})
     def destroy(self, request, org_slug, pk):
         changes = writes.availability_delete(
             availability=self.get_object(), acting_user=request.user
@@ -205,7 +205,7 @@ class ExceptionViewSet(_Writes):
         )
         return _saved(ExceptionSerializer, row, changes)
 
-    @extend_schema(responses=REGENERATED)
+    @extend_schema(responses={200: REGENERATED})
     def destroy(self, request, org_slug, pk):
         changes = writes.exception_delete(exception=self.get_object(), acting_user=request.user)
         return Response({"regenerated": changes.as_dict()})

@@ -92,3 +92,14 @@ def test_the_job_runs_once_a_day_at_the_local_time_and_weekly_further(org):
     assert runs == [30, 30, 45]
     last = BookingSlot.objects.order_by("starts_at").last().starts_at.astimezone(org.tzinfo)
     assert last.date().isoformat() == "2026-07-21"  # Sunday 7 June + 44 days
+
+
+def test_the_audit_reports_slots_left_long_after_their_start(org):
+    provider, _service = offering(org)
+    every_day(org, provider, "09:00", "10:00")
+    with frozen_at(MONDAY):
+        maintain(org, days_ahead=2)
+        assert jobs.stale_slots_check()[0] == 0
+        advance(timedelta(days=4))
+        count, examples = jobs.stale_slots_check()
+    assert count == 2 and examples[0].endswith("org=acme")
