@@ -74,6 +74,18 @@ def test_new_york_spring_forward_and_dublin_fall_back(org, other_org):
     assert local_starts(other_org) == hours("2026-10-25", 9, 16)
 
 
+def test_a_window_across_the_fall_back_hour_steps_in_wall_time(org):
+    set_zone(org, "Europe/Dublin")
+    provider, _service = offering(org)
+    weekly(org, provider, 6, "00:00", "04:00")  # Sunday 25 October: 02:00 IST is 01:00 GMT
+    with frozen_at(datetime(2026, 10, 24, 12, 0, tzinfo=UTC)):
+        maintain(org, days_ahead=2)
+    # Five real hours, four slots on the hour of the wall clock; 01:00 is its first time.
+    assert local_starts(org) == hours("2026-10-25", 0, 3)
+    utc = [s.starts_at.astimezone(UTC).hour for s in BookingSlot.objects.order_by("starts_at")]
+    assert utc == [23, 0, 2, 3]
+
+
 def test_kolkata_half_hour_offset(org):
     set_zone(org, "Asia/Kolkata")
     provider, _service = offering(org)

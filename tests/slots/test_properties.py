@@ -14,11 +14,14 @@ from switchboard.slots.models import AvailabilityException, BookingSlot, Provide
 from tests.slots.support import maintain, offering, set_zone
 
 ZONES = ["Europe/Dublin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"]
-# Around the 2026 changes in Europe and America, so that most examples cross one.
+# The day before the 2026 changes in Europe and America (and one quiet day), so that
+# most examples cross one; Lord Howe moves by half an hour on 5 April and 4 October.
 MOMENTS = [
-    datetime(2026, 3, 6, tzinfo=UTC),
-    datetime(2026, 3, 26, tzinfo=UTC),
-    datetime(2026, 10, 23, tzinfo=UTC),
+    datetime(2026, 3, 7, tzinfo=UTC),
+    datetime(2026, 3, 28, tzinfo=UTC),
+    datetime(2026, 4, 4, tzinfo=UTC),
+    datetime(2026, 10, 24, tzinfo=UTC),
+    datetime(2026, 10, 31, tzinfo=UTC),
     datetime(2026, 6, 1, tzinfo=UTC),
 ]
 
