@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "switchboard.accounts",
     "switchboard.staff",
     "switchboard.catalog",
+    "switchboard.slots",
     "switchboard.bookings",
     "switchboard.dispatch",
     "switchboard.realtime",
@@ -371,6 +372,23 @@ DISPATCH = {
     "OFFER_MAX_WAIT_SECONDS": 1.0,
     "HISTORY_LIMIT": 200,
     "CANDIDATES_SHOWN": 5,
+}
+
+# Bookable slots (docs/slots.md): the seed's keys; each is overridable per organisation.
+# DAILY_MAINTENANCE_TIME is the organisation's local time; on WEEKLY_WEEKDAY (6: Sunday)
+# the daily run looks WEEKLY_DAYS_AHEAD days ahead, as the seed's weekly cron line did.
+TIME_SLOT_AUTOMATION = {
+    "ENABLED": env_bool("TIME_SLOT_AUTOMATION_ENABLED", True),
+    "DAYS_AHEAD": env_int("TIME_SLOT_DAYS_AHEAD", 30),
+    "CLEANUP_EXPIRED": True,
+    "PRESERVE_BOOKED_EXPIRED": True,
+    "DAILY_MAINTENANCE_TIME": os.environ.get("TIME_SLOT_MAINTENANCE_TIME", "02:00"),
+    "WEEKLY_DAYS_AHEAD": 45,
+    "WEEKLY_WEEKDAY": 6,
+    "MAX_SLOTS_PER_SERVICE": 5000,
+    "BATCH_SIZE": 1000,
+    # How often the job looks whether an organisation's local maintenance time has come.
+    "CHECK_MINUTES": 15,
 }
 
 LOGGING = {

@@ -90,6 +90,7 @@ api_patterns = [
     path("orgs/<slug:org_slug>/", include("switchboard.webhooks.urls")),
     path("orgs/<slug:org_slug>/", include("switchboard.alerts.urls")),
     path("orgs/<slug:org_slug>/", include("switchboard.dispatch.urls")),
+    path("orgs/<slug:org_slug>/", include("switchboard.slots.urls")),
     path(
         "orgs/<slug:org_slug>/staff/<int:pk>/assignments/",
         StaffAssignmentsView.as_view(),

@@ -8,17 +8,21 @@ say what the event is about (the booking it concerns, the action, when) are list
 """
 
 import json
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 
 from switchboard.bookings import events as booking_events
+from switchboard.bookings import services as booking_services
 from switchboard.bookings.services import session_start
+from switchboard.common.clock import now
 from switchboard.dispatch import services as dispatch
 from switchboard.realtime import relay
 from switchboard.realtime.authorization import authorize_channel
 from switchboard.realtime.events import declared_events
 from switchboard.realtime.models import OutboxEvent
+from switchboard.slots import services as slot_services
+from switchboard.slots.models import BookingSlot, ProviderAvailability
 from switchboard.staff import events as staff_events
 from switchboard.staff.attendance import roster
 from switchboard.staff.attendance import services as attendance
@@ -126,6 +130,36 @@ SOURCES = {
         "shift_start": ("shift", "start_time"),
         "shift_end": ("shift", "end_time"),
     },
+    "slot-updated": {
+        "slot_id": ("slot", "id"),
+        **{
+            key: ("slot", key[:-3] if key.endswith("_id") else key)
+            for key in (
+                "service_id",
+                "provider_id",
+                "starts_at",
+                "ends_at",
+                "capacity",
+                "booked",
+                "remaining",
+                "available",
+            )
+        },
+    },
+    "slots-maintained": {
+        key: ("slot_run", key)
+        for key in (
+            "trigger",
+            "provider_id",
+            "service_id",
+            "days_ahead",
+            "created",
+            "removed",
+            "expired",
+            "updated",
+            "conflicts",
+        )
+    },
     "session-completed": {
         "resource_id": ("session", "resource_id"),
         "resource_name": ("session", "resource_name"),
@@ -179,7 +213,7 @@ SOURCES |= {
 }
 DISPATCH_EVENTS = {"pickup-requested", "driver-assigned-pickup", "driver-update"}
 DISPATCH_EVENTS |= {"pickup-offer", "driver-arrival"}
-KINDS = ("org", "managers", "staff", "dept", "customer", "presence")
+KINDS = ("org", "managers", "staff", "dept", "customer", "presence", "public")
 
 
 def test_every_declared_event_has_its_sources_here():
@@ -242,6 +276,7 @@ class Scene:
             organization=org, resource=pc, minutes=30, customer=self.customer, acting_user=owner
         )
         booking_events.emit_session_completed(self.session, reason="ended")
+        self._emit_slot_events(owner)
         attendance.staff_clock_in(organization=org, acting_user=None, staff=self.holder)
         roster.shift_create(
             organization=org,
@@ -272,6 +307,28 @@ class Scene:
             organization=org, staff=self.holder, lat=lat, lng=lng, acting_user=None
         )
 
+    def _emit_slot_events(self, owner):
+        """A slot booked through the page's service, the public page on: `slot-updated`
+        on the organisation and public channels; a maintenance run: `slots-maintained`."""
+        slot_services.slot_settings_update(
+            organization=self.org, acting_user=owner, public_booking=True
+        )
+        window_provider = staff_with(self.org, "employee")
+        service = car_wash(self.org, name="Slot wash")
+        service.providers.set([window_provider])
+        ProviderAvailability.objects.create(
+            organization=self.org,
+            staff=window_provider,
+            weekday=(now() + timedelta(days=1)).weekday(),
+            start_time=time(0),
+            end_time=time(0),
+        )
+        slot_services.slots_maintain(organization=self.org, acting_user=owner, days_ahead=3)
+        slot = BookingSlot.objects.filter(service=service).order_by("starts_at").first()
+        booking_services.booking_create(
+            organization=self.org, slot=slot, customer_name="Walk-in", acting_user=owner
+        )
+
     def api_objects(self, user, row) -> dict:
         """What the API answers `user` about the object `row` concerns."""
         client = self.api.as_user(user)
@@ -298,7 +355,20 @@ class Scene:
         objects.update(self._attendance_objects(client, base, row))
         if row.event in DISPATCH_EVENTS:
             objects.update(self._dispatch_objects(client, base, payload))
+        objects.update(self._slot_objects(client, base, row))
         return objects
+
+    def _slot_objects(self, client, base, row) -> dict:
+        payload = row.payload
+        if row.event == "slot-updated":
+            day = payload["starts_at"][:10]
+            answer = client.get(f"{base}/slots/", {"date_from": day, "date_to": day})
+            rows = answer.json() if answer.status_code == 200 else []
+            return {"slot": next((r for r in rows if r["id"] == payload["slot_id"]), None)}
+        if row.event == "slots-maintained":
+            answer = client.get(f"{base}/slots/health/")
+            return {"slot_run": answer.json()["last_run"] if answer.status_code == 200 else None}
+        return {}
 
     def _dispatch_objects(self, client, base, payload) -> dict:
         found = {}

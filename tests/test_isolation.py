@@ -6,11 +6,14 @@ organisation that does not exist gets (404, same body); an anonymous caller gets
 from the API and a redirect to the login page from web pages.
 """
 
+from datetime import date, time
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from switchboard.accounts.models import Membership
 from switchboard.bookings.models import Booking
+from switchboard.slots.models import AvailabilityException, ProviderAvailability
 from tests.bookings.factories import book
 from tests.catalog.factories import ResourceFactory, ServiceFactory
 from tests.dispatch.factories import an_offer
@@ -48,6 +51,8 @@ CUSTOMER_VISIBLE = {
     # (tests/bookings/test_api.py proves they see no one else's and no internal fields).
     "booking-list",
     "booking-detail",
+    # Customers see the slots they may book: times, seats, the provider's name.
+    "slot-list",
 }
 
 
@@ -120,6 +125,15 @@ def build_url(name, kwargs, pattern, org, slug=None):
     return reverse(name, kwargs=values)
 
 
+def a_window(org):
+    """A weekly window and a holiday (slots: availability and its exceptions)."""
+    staff = StaffMemberFactory(organization=org)
+    ProviderAvailability.objects.create(
+        organization=org, staff=staff, weekday=0, start_time=time(9), end_time=time(17)
+    )
+    AvailabilityException.objects.create(organization=org, date=date(2026, 12, 25))
+
+
 @pytest.fixture
 def populated_org(org, owner, customer):
     department = DepartmentFactory(organization=org)
@@ -132,7 +146,7 @@ def populated_org(org, owner, customer):
         resource=ResourceFactory(organization=org),
     )
     closed_log(org), a_shift(org), a_kiosk(org), a_delivery(org), an_alert(org)
-    an_offer(org, owner)
+    an_offer(org, owner), a_window(org)
     return org
 
 

@@ -47,7 +47,7 @@ def test_a_body_over_the_size_limit_is_a_413(api, org, owner, settings):
     ("payload", "field"),
     [
         ({"name": "Wash", "providers": [TOO_BIG]}, "providers"),
-        ({"name": "Wash", "buffer_minutes": TOO_BIG}, "buffer_minutes"),
+        ({"name": "Wash", "buffer_after_minutes": TOO_BIG}, "buffer_after_minutes"),
         ({"name": "Wash", "duration_minutes": -TOO_BIG}, "duration_minutes"),
     ],
 )

@@ -23,6 +23,7 @@ from switchboard.accounts.models import Membership, Organization
 from switchboard.accounts.services import api_token_issue
 from switchboard.bookings.models import Booking
 from switchboard.catalog.models import Resource, Service
+from switchboard.slots.models import AvailabilityException, ProviderAvailability
 from switchboard.staff.models import Department, StaffMember
 from switchboard.web.demo import seed_demo
 from tests.accounts.factories import MembershipFactory
@@ -46,6 +47,8 @@ PK_MODELS = {
     "/resources/": Resource,
     "/bookings/": Booking,
     "/sessions/": Booking,
+    "/availability/exceptions/": AvailabilityException,
+    "/availability/": ProviderAvailability,
 }
 
 # Generating the schema reads no database, so it can be loaded when the tests are collected.

@@ -79,6 +79,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "resource.create": MANAGERS_AND_JOBS,
     "resource.update": MANAGERS_AND_JOBS,
     "resource.delete": MANAGERS_AND_JOBS,
+    # slots (docs/slots.md): managers edit anyone's availability and the organisation's
+    # holidays; a staff member their own. Every member sees the slots (customers book).
+    "availability.view": WORKERS,
+    "availability.edit": MANAGERS_AND_JOBS,
+    "availability.edit_own": WORKERS | {SYSTEM},
+    "slots.view": MEMBER_ROLES,
+    "slots.health": MANAGERS,
+    "slots.maintain": MANAGERS_AND_JOBS,
+    "slots.settings_view": MANAGERS,
+    "slots.settings": OWNERS_AND_JOBS,
     # bookings
     #
     # Writes; who may touch which field (staff their own assignments, customers the
@@ -94,6 +104,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "bookings.unassign": MANAGERS_AND_JOBS,
     "bookings.delete": MANAGERS_AND_JOBS,
     "bookings.reschedule": MANAGERS_AND_JOBS,
+    # a seat of a slot: customers for themselves, staff for a named walk-in
+    "bookings.book_slot": MEMBER_ROLES | {SYSTEM},
     # Reads; `bookings.list`/`retrieve` show customers only their own bookings and staff
     # only their own assignments (selectors.bookings_visible).
     "bookings.list": MEMBER_ROLES,

@@ -7,6 +7,7 @@ class BookingsConfig(AppConfig):
     verbose_name = "Bookings"
 
     def ready(self):
-        from switchboard.bookings import jobs
+        from switchboard.bookings import jobs, slot_sources
 
         jobs.register()
+        slot_sources.register()

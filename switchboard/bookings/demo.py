@@ -74,7 +74,7 @@ def seed_catalog(org: Organization, admin: User) -> None:
                 name=spec.name,
                 workflow=spec.workflow,
                 duration_minutes=spec.minutes,
-                buffer_minutes=spec.buffer,
+                buffer_after_minutes=spec.buffer,
                 price=spec.price,
                 skill=spec.skill,
                 acting_user=admin,

@@ -1,6 +1,7 @@
 """The row locks the bookings services take, in one fixed order: booking → resource → staff.
 
-Capacity is claimed by lock → re-count → write. On PostgreSQL the lock is
+Capacity is claimed by lock → re-count → write. A slot booking locks the slot's provider
+row, then the slot row, before the rest (`lock_slot`). On PostgreSQL the lock is
 `SELECT … FOR UPDATE` on the staff rows (all of one transaction's staff rows in a single
 statement, ordered by id, so two transactions cannot wait on each other); on SQLite the
 IMMEDIATE transaction already serialises writers and `FOR UPDATE` is not needed.
@@ -18,9 +19,13 @@ from django.db import OperationalError, connection
 from switchboard.bookings.models import Booking
 from switchboard.catalog.models import Resource
 from switchboard.common.errors import Conflict, NotFound
+from switchboard.slots.models import BookingSlot
 from switchboard.staff.models import StaffMember
 
 CAPACITY_LOCK = True
+# The same for slot seats (docs/slots.md): off, a slot booking trusts the count it read
+# before its transaction. For the two-sided race test only.
+SLOT_LOCK = True
 
 # Wait this long for a row another transaction holds, then answer "busy, try again".
 LOCK_TIMEOUT = "5s"
@@ -75,3 +80,29 @@ def lock_staff(staff_ids) -> None:
             .order_by("pk")
             .values_list("pk")
         )
+
+
+def lock_slot(pk) -> BookingSlot:
+    """The slot and its provider's row, locked (provider first: two bookings of one
+    provider's overlapping slots of different services serialise). A slot removed
+    meanwhile is a NotFound."""
+    with _busy_is_a_conflict("slot"):
+        slot = BookingSlot.objects.select_related("service").filter(pk=pk).first()
+        if slot is None:
+            raise NotFound("No such slot.")
+        if not SLOT_LOCK:
+            return slot
+        # NO KEY UPDATE: it serialises bookings of one provider, yet lets maintenance write
+        # rows that merely refer to the provider (its run, its memo) while it holds slots;
+        # a plain FOR UPDATE would wait on those and deadlock with it.
+        provider = StaffMember.objects.select_for_update(no_key=True).filter(pk=slot.provider_id)
+        list(provider.values_list("pk"))
+        slot = (
+            BookingSlot.objects.select_for_update(of=("self",))
+            .select_related("service")
+            .filter(pk=pk)
+            .first()
+        )
+    if slot is None:
+        raise NotFound("No such slot.")
+    return slot

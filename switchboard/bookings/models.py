@@ -57,6 +57,15 @@ class Booking(OrgScopedModel):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="addons"
     )
+    # The slot it holds, if booked through one. Removing a slot never removes a booking:
+    # the booking keeps its own times (docs/slots.md).
+    slot = models.ForeignKey(
+        "slots.BookingSlot",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bookings",
+    )
     notes = models.TextField(blank=True)
     therapist_accepted = models.BooleanField(default=False)
     therapist_accepted_at = models.DateTimeField(null=True, blank=True)

@@ -27,7 +27,12 @@ class ServiceSerializer(serializers.ModelSerializer):
             "name",
             "workflow",
             "duration_minutes",
-            "buffer_minutes",
+            "slot_interval_minutes",
+            "buffer_before_minutes",
+            "buffer_after_minutes",
+            "min_notice_minutes",
+            "horizon_days",
+            "slot_capacity",
             "price",
             "skill",
             "providers",
@@ -40,7 +45,12 @@ class ServiceWriteSerializer(serializers.Serializer):
     workflow = serializers.ChoiceField(choices=Workflow.choices, default=Workflow.STANDARD)
     # Plain integers so that a negative duration reaches the service's own message.
     duration_minutes = count_field(default=60)
-    buffer_minutes = count_field(default=0)
+    slot_interval_minutes = count_field(required=False, allow_null=True)
+    buffer_before_minutes = count_field(required=False)
+    buffer_after_minutes = count_field(required=False)
+    min_notice_minutes = count_field(required=False)
+    horizon_days = count_field(required=False, allow_null=True)
+    slot_capacity = count_field(required=False)
     price = serializers.DecimalField(max_digits=10, decimal_places=2, default=0)
     skill = serializers.CharField(max_length=60, allow_null=True, required=False)
     providers = serializers.ListField(child=id_field(), required=False)

@@ -23,7 +23,18 @@ class Service(OrgScopedModel):
     name = models.CharField(max_length=120)
     workflow = models.CharField(max_length=24, choices=Workflow.choices, default=Workflow.STANDARD)
     duration_minutes = models.PositiveIntegerField(default=60)
-    buffer_minutes = models.PositiveIntegerField(default=0)
+    # Slot settings (docs/slots.md). The provider's free time before and after add up
+    # with those of the bookings next to a slot.
+    slot_interval_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="between slot starts; empty: the duration"
+    )
+    buffer_before_minutes = models.PositiveIntegerField(default=0)
+    buffer_after_minutes = models.PositiveIntegerField(default=0)
+    min_notice_minutes = models.PositiveIntegerField(default=0)
+    horizon_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="how far ahead it can be booked; empty: the window"
+    )
+    slot_capacity = models.PositiveIntegerField(default=1, help_text="seats per slot")
     price = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     skill = models.ForeignKey(
         "staff.Skill", null=True, blank=True, on_delete=models.PROTECT, related_name="services"
@@ -42,6 +53,14 @@ class Service(OrgScopedModel):
                 condition=models.Q(price__gte=0), name="service_price_not_negative"
             ),
             models.CheckConstraint(
+                condition=models.Q(slot_capacity__gt=0), name="service_slot_capacity_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(slot_interval_minutes__isnull=True)
+                | models.Q(slot_interval_minutes__gt=0),
+                name="service_slot_interval_positive",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(workflow__in=[w.value for w in Workflow]),
                 name="service_workflow_valid",
             ),
@@ -49,6 +68,10 @@ class Service(OrgScopedModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def interval_minutes(self) -> int:
+        return self.slot_interval_minutes or self.duration_minutes
 
 
 class Resource(OrgScopedModel):

@@ -48,3 +48,30 @@ def qualified_staff(service: Service):
 
 def is_qualified(service: Service, staff: StaffMember) -> bool:
     return qualified_staff(service).filter(pk=staff.pk).exists()
+
+
+def qualified_pairs(organization, services, *, staff=None) -> dict[int, list[tuple[int, str]]]:
+    """{service id: [(staff id, name)]} for many services in three queries: the rule of
+    `qualified_staff` (skill when set; the listed providers when any), in bulk."""
+    people = StaffMember.objects.for_org(organization).filter(is_active=True)
+    if staff is not None:
+        people = people.filter(pk=staff.pk)
+    names = {
+        pk: name or username
+        for pk, name, username in people.values_list("pk", "display_name", "user__username")
+    }
+    skills: dict[int, set[int]] = {}
+    through = StaffMember.skills.through.objects.filter(staffmember_id__in=list(names))
+    for staff_id, skill_id in through.values_list("staffmember_id", "skill_id"):
+        skills.setdefault(skill_id, set()).add(staff_id)
+    listed: dict[int, set[int]] = {}
+    chosen = Service.providers.through.objects.filter(service_id__in=[s.pk for s in services])
+    for service_id, staff_id in chosen.values_list("service_id", "staffmember_id"):
+        listed.setdefault(service_id, set()).add(staff_id)
+    found = {}
+    for service in services:
+        ids = set(names) if service.skill_id is None else skills.get(service.skill_id, set())
+        if service.pk in listed:
+            ids &= listed[service.pk]
+        found[service.pk] = [(pk, names[pk]) for pk in sorted(ids)]
+    return found

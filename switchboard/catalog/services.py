@@ -11,23 +11,43 @@ from switchboard.accounts import permissions
 from switchboard.accounts.models import Organization, User
 from switchboard.catalog.models import Resource, Service, Workflow
 from switchboard.common.errors import Conflict, InvalidInput
+from switchboard.common.hooks import Hooks
 from switchboard.common.tenancy import org_scoped
 from switchboard.staff.models import Skill, StaffMember
 
 logger = logging.getLogger(__name__)
 
+SLOT_FIELDS = (
+    "slot_interval_minutes",
+    "buffer_before_minutes",
+    "buffer_after_minutes",
+    "min_notice_minutes",
+    "horizon_days",
+    "slot_capacity",
+)
 SERVICE_FIELDS = (
     "name",
     "workflow",
     "duration_minutes",
-    "buffer_minutes",
     "price",
     "skill",
     "providers",
     "is_active",
+    *SLOT_FIELDS,
+)
+# What changes the slots a service offers: the slots app regenerates on these.
+SLOT_SHAPING_FIELDS = frozenset(
+    {*SLOT_FIELDS, "duration_minutes", "skill", "providers", "is_active"}
 )
 RESOURCE_FIELDS = ("name", "kind", "in_maintenance", "is_active")
 MAX_DURATION_MINUTES = 60 * 24 * 60  # a reservation may run for weeks, not for years
+MAX_NOTICE_MINUTES = 60 * 24 * 366
+MAX_HORIZON_DAYS = 366
+MAX_SLOT_CAPACITY = 10_000
+
+# Run inside `service_update`'s transaction with the changed service when something that
+# shapes its slots changed; the slots app (above this one) regenerates the window.
+slot_settings_changed = Hooks("catalog.slot_settings_changed")
 
 
 # Services
@@ -42,12 +62,30 @@ def _check_service_values(values: dict) -> None:
     duration = values.get("duration_minutes")
     if duration is not None and not 0 < duration <= MAX_DURATION_MINUTES:
         errors["duration_minutes"] = f"A duration is 1 to {MAX_DURATION_MINUTES} minutes."
-    if values.get("buffer_minutes") is not None and values["buffer_minutes"] < 0:
-        errors["buffer_minutes"] = "A buffer cannot be negative."
     if values.get("price") is not None and Decimal(values["price"]) < 0:
         errors["price"] = "A price cannot be negative."
+    errors.update(_slot_setting_errors(values))
     if errors:
         raise InvalidInput(errors)
+
+
+def _slot_setting_errors(values: dict) -> dict:
+    limits = {
+        "buffer_before_minutes": (0, MAX_DURATION_MINUTES, "A buffer is 0 to {hi} minutes."),
+        "buffer_after_minutes": (0, MAX_DURATION_MINUTES, "A buffer is 0 to {hi} minutes."),
+        "min_notice_minutes": (0, MAX_NOTICE_MINUTES, "A notice is 0 to {hi} minutes."),
+        "slot_interval_minutes": (1, MAX_DURATION_MINUTES, "An interval is 1 to {hi} minutes."),
+        "horizon_days": (1, MAX_HORIZON_DAYS, "A horizon is 1 to {hi} days."),
+        "slot_capacity": (1, MAX_SLOT_CAPACITY, "A slot has 1 to {hi} seats."),
+    }
+    errors = {}
+    for field, (lo, hi, message) in limits.items():
+        value = values.get(field)
+        if value is not None and not lo <= value <= hi:
+            errors[field] = message.format(hi=hi)
+    if values.get("slot_capacity", 1) is None:
+        errors["slot_capacity"] = "A slot has at least one seat."
+    return errors
 
 
 def _skill(organization, slug: str | None) -> Skill | None:
@@ -81,19 +119,23 @@ def service_create(
     name: str,
     workflow: str = Workflow.STANDARD,
     duration_minutes: int = 60,
-    buffer_minutes: int = 0,
     price: Decimal | int = 0,
     skill: str | None = None,
     providers=(),
     acting_user: User | None,
+    **slot_settings,
 ) -> Service:
+    """Create a service; `slot_settings` are any of SLOT_FIELDS (docs/slots.md)."""
     permissions.require(organization, acting_user, "service.create")
+    unknown = set(slot_settings) - set(SLOT_FIELDS)
+    if unknown:
+        raise InvalidInput({field: "This field is unknown." for field in unknown})
     values = {
         "name": name,
         "workflow": workflow,
         "duration_minutes": duration_minutes,
-        "buffer_minutes": buffer_minutes,
         "price": price,
+        **slot_settings,
     }
     _check_service_values(values)
     _check_unique_name(Service, organization, name)
@@ -101,6 +143,7 @@ def service_create(
         organization=organization, skill=_skill(organization, skill), **values
     )
     service.providers.set(_check_providers(organization, providers))
+    slot_settings_changed.run(service)
     logger.info("service_created org=%s service=%s", organization.slug, service.pk)
     return service
 
@@ -118,12 +161,14 @@ def service_update(*, service: Service, acting_user: User | None, **changes) -> 
         _check_unique_name(Service, service.organization, changes["name"], service.pk)
     if "skill" in changes:
         service.skill = _skill(service.organization, changes["skill"])
-    for field in ("name", "workflow", "duration_minutes", "buffer_minutes", "price", "is_active"):
-        if field in changes:
+    for field in SERVICE_FIELDS:
+        if field in changes and field not in ("skill", "providers"):
             setattr(service, field, changes[field])
     service.save()
     if "providers" in changes:
         service.providers.set(_check_providers(service.organization, changes["providers"]))
+    if SLOT_SHAPING_FIELDS & set(changes):
+        slot_settings_changed.run(service)
     return service
 
 

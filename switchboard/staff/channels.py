@@ -8,6 +8,8 @@
 | `private-org-{slug}.dept-{dept_slug}`  | that department's staff, owners, operators    |
 | `private-org-{slug}.customer-{user_id}`| that customer                                 |
 | `presence-org-{slug}`                  | internal members                              |
+| `public-org-{slug}`                    | anyone (no authorisation): the public booking |
+|                                        | page's free slots, only when that page is on  |
 
 A slug is `[-a-zA-Z0-9_]`, never `.`, so a name splits at its first `.` into exactly one
 organisation and one sub-channel: no organisation's slug can spell another's channel.
@@ -36,6 +38,8 @@ from switchboard.staff.models import StaffMember
 
 OWN_STAFF = "staff:self"
 OWN_CUSTOMER = "customer:self"
+# Anyone at all: a public channel needs no authorisation (Pusher's protocol).
+PUBLIC = "public"
 
 
 class FieldReaders:
@@ -51,6 +55,8 @@ class FieldReaders:
     # member whose work it is.
     OWN_WORK = frozenset({OWNER, OPERATOR, OWN_STAFF})
     MANAGERS = frozenset({OWNER, OPERATOR})
+    # What the public booking page shows anyone (free slots), when the owner switched it on.
+    PUBLIC = frozenset({OWNER, OPERATOR, STAFF, OWN_STAFF, OWN_CUSTOMER, PUBLIC})
 
 
 INTERNAL_AUDIENCE = frozenset({OWNER, OPERATOR, STAFF})
@@ -61,11 +67,13 @@ AUDIENCES: dict[str, frozenset[str]] = {
     "dept": INTERNAL_AUDIENCE,
     "customer": frozenset({OWN_CUSTOMER}),
     "presence": INTERNAL_AUDIENCE,
+    "public": frozenset({PUBLIC}),
 }
 
 SEPARATOR = "."
 ORG = "private-org-"
 PRESENCE = "presence-org-"
+PUBLIC_PREFIX = "public-org-"
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 SUB = re.compile(
     r"^(?:(?P<managers>managers)|staff-(?P<staff>[0-9]+)"
@@ -97,6 +105,10 @@ def presence_channel(org_slug: str) -> str:
     return f"{PRESENCE}{org_slug}"
 
 
+def public_channel(org_slug: str) -> str:
+    return f"{PUBLIC_PREFIX}{org_slug}"
+
+
 @dataclass(frozen=True)
 class Channel:
     """A parsed name: the organisation's slug, the kind, and its argument if any."""
@@ -111,6 +123,9 @@ def parse(name: str) -> Channel | None:
     if name.startswith(PRESENCE):
         slug = name[len(PRESENCE) :]
         return Channel(slug, "presence") if SLUG.match(slug) else None
+    if name.startswith(PUBLIC_PREFIX):
+        slug = name[len(PUBLIC_PREFIX) :]
+        return Channel(slug, "public") if SLUG.match(slug) else None
     if not name.startswith(ORG):
         return None
     slug, dot, rest = name[len(ORG) :].partition(SEPARATOR)
@@ -137,8 +152,8 @@ def authorize_channel(user, name: str) -> ChannelGrant | None:
     if not getattr(user, "is_authenticated", False):
         return None
     channel = parse(name)
-    if channel is None:
-        return None
+    if channel is None or channel.kind == "public":
+        return None  # a public channel is never authorised: it needs no signature
     membership = (
         Membership.objects.select_related("organization", "user")
         .filter(

@@ -21,6 +21,7 @@ from switchboard.bookings.demo import seed_bookings, seed_catalog
 from switchboard.common.errors import DomainError
 from switchboard.common.tenancy import org_scope
 from switchboard.dispatch.demo import seed_dispatch
+from switchboard.slots.demo import seed_availability
 from switchboard.staff.attendance.demo import seed_roster
 from switchboard.staff.models import Department, StaffMember
 from switchboard.staff.services import department_create, staff_create
@@ -176,6 +177,7 @@ STEPS: list[Callable[[Organization, User], None]] = [
     seed_bookings,
     seed_roster,
     seed_dispatch,  # drivers on duty with positions, one pickup waiting (dispatch/demo.py)
+    seed_availability,  # weekly hours, then the slot window (slots/demo.py)
 ]
 
 

@@ -26,6 +26,7 @@ from tests.bookings.permission_actions import BOOKING_ACTIONS
 from tests.bookings.reschedule_actions import RESCHEDULE_ACTIONS
 from tests.catalog.factories import ResourceFactory, ServiceFactory
 from tests.dispatch.permission_actions import DISPATCH_ACTIONS
+from tests.slots.permission_actions import SLOT_ACTIONS
 from tests.staff.attendance_actions import ATTENDANCE_ACTIONS, ATTENDANCE_ROUTES
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
 from tests.staff.kiosk_actions import KIOSK_ACTIONS, KIOSK_ROUTES
@@ -127,6 +128,7 @@ ACTIONS = {
     **RESCHEDULE_ACTIONS,
     **WEBHOOK_ACTIONS,
     **DISPATCH_ACTIONS,
+    **SLOT_ACTIONS,
 }
 
 CASES = [(action, role) for action in sorted(permissions.PERMISSIONS) for role in ROLES]

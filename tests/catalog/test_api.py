@@ -12,7 +12,7 @@ def test_owner_manages_services(api, org, owner):
             "name": "Car wash",
             "workflow": "standard",
             "duration_minutes": 30,
-            "buffer_minutes": 10,
+            "buffer_after_minutes": 10,
             "price": "300.00",
             "skill": "employee",
             "providers": [provider.pk],

@@ -32,7 +32,7 @@ def test_a_service_needs_a_skill_and_may_name_its_providers(org, owner):
     [
         ({"duration_minutes": -30}, "duration_minutes"),
         ({"duration_minutes": 0}, "duration_minutes"),
-        ({"buffer_minutes": -1}, "buffer_minutes"),
+        ({"buffer_after_minutes": -1}, "buffer_after_minutes"),
         ({"price": -5}, "price"),
         ({"workflow": "teleport"}, "workflow"),
         ({"name": " "}, "name"),

@@ -30,6 +30,7 @@ from switchboard.bookings.selectors import (
 from switchboard.catalog.selectors import resource_get, service_get
 from switchboard.common.errors import NotFound
 from switchboard.common.filters import list_filters
+from switchboard.slots.selectors import slot_get
 from switchboard.staff.models import StaffMember
 
 
@@ -65,6 +66,19 @@ def _parent_in(organization, pk):
     return parent
 
 
+def _slot_in(organization, pk):
+    if pk is None:
+        return None
+    slot = slot_get(organization, pk)
+    if slot is None:
+        raise NotFound("No such slot.")
+    return slot
+
+
+def _names_a_slot(data) -> bool:
+    return hasattr(data, "get") and data.get("slot") not in (None, "")
+
+
 class BookingViewSet(
     OrgScopedMixin,
     mixins.ListModelMixin,
@@ -84,11 +98,18 @@ class BookingViewSet(
         "partial_update": "bookings.update",
         # The audit trail (GET) and a move (POST) share the endpoint and its row.
         "transitions": "bookings.transitions",
-        "create": "bookings.create",
+        # Customers book a slot's seat for themselves; the service decides the rest.
+        "create": "bookings.book_slot",
         "destroy": "bookings.delete",
         "auto_assign": "bookings.auto_assign",
         "unassigned": "bookings.unassigned",
     }
+
+    def requested_action(self):
+        # Only a seat of a slot is open to every member; any other booking is managers'.
+        if self.action == "create" and not _names_a_slot(self.request.data):
+            return "bookings.create"
+        return super().requested_action()
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -121,9 +142,11 @@ class BookingViewSet(
         values = dict(data.validated_data)
         org = self.organization
         resource = values.pop("resource", None)
+        service, slot = values.pop("service", None), values.pop("slot", None)
         booking = services.booking_create(
             organization=org,
-            service=service_get(org, values.pop("service")),
+            service=service_get(org, service) if service is not None else None,
+            slot=_slot_in(org, slot),
             resource=resource_get(org, resource) if resource is not None else None,
             assignee=staff_in(org, values.pop("assignee", None)),
             driver=staff_in(org, values.pop("driver", None)),

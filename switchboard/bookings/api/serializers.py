@@ -48,6 +48,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "assigned_at",
             "driver",
             "parent",
+            "slot",
             "notes",
             "therapist_accepted",
             "therapist_accepted_at",
@@ -74,7 +75,7 @@ class CustomerBookingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Booking
-        fields = ["id", "service", "workflow", "status", "starts_at", "ends_at", "resource"]
+        fields = ["id", "service", "workflow", "status", "starts_at", "ends_at", "resource", "slot"]
 
 
 class AssignmentSerializer(BookingSerializer):
@@ -85,8 +86,9 @@ class AssignmentSerializer(BookingSerializer):
 
 
 class BookingCreateSerializer(serializers.Serializer):
-    service = id_field()
-    starts_at = time_field()
+    service = id_field(required=False, help_text="required unless `slot` is given")
+    starts_at = time_field(required=False, help_text="required unless `slot` is given")
+    slot = id_field(required=False, allow_null=True, help_text="book a seat of this slot")
     ends_at = time_field(required=False, allow_null=True)
     customer = id_field(required=False, allow_null=True, help_text="a member's user id")
     customer_name = serializers.CharField(
@@ -107,6 +109,15 @@ class BookingCreateSerializer(serializers.Serializer):
         help_text="start further back than the organisation's booking_backdate_minutes "
         "(owners, operators)",
     )
+
+    def validate(self, attrs):
+        if attrs.get("slot") is None:
+            missing = {
+                f: ["This field is required."] for f in ("service", "starts_at") if f not in attrs
+            }
+            if missing:
+                raise serializers.ValidationError(missing)
+        return attrs
 
 
 class BookingUpdateSerializer(serializers.Serializer):

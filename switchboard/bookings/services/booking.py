@@ -16,6 +16,7 @@ from switchboard.bookings.events import (
 )
 from switchboard.bookings.models import AuditAction, Booking
 from switchboard.bookings.selectors import overlapping_bookings
+from switchboard.bookings.services import slot_booking
 from switchboard.bookings.services.assignment import NOBODY_FREE, candidates_snapshot, pick_assignee
 from switchboard.bookings.services.audit import audit
 from switchboard.bookings.services.capacity import claim_capacity, holders, occupancy
@@ -26,6 +27,9 @@ from switchboard.catalog.models import Resource, Service
 from switchboard.common.clock import now
 from switchboard.common.errors import Conflict, InvalidInput, NotFound
 from switchboard.common.tenancy import in_scope, org_scoped
+from switchboard.slots.events import emit_slot_updated
+from switchboard.slots.models import BookingSlot
+from switchboard.slots.selectors import slot_row
 from switchboard.staff.models import StaffMember
 
 logger = logging.getLogger(__name__)
@@ -103,9 +107,11 @@ def _check_people(organization, service, wf, assignee, driver) -> None:
         check_driver(wf, driver, assignee_id=assignee.pk if assignee else None)
 
 
-def _check_new(organization, service, resource, acting_user):
-    """Who may book, and what: answers before anything is read for the booking itself."""
-    require(organization, acting_user, "bookings.create")
+def _check_new(organization, service, resource, acting_user, *, slot=None):
+    """Who may book, and what: answers before anything is read for the booking itself.
+    A slot booking's permission was checked by `slot_booking.check_who`."""
+    if slot is None:
+        require(organization, acting_user, "bookings.create")
     if not service.is_active:
         raise InvalidInput({"service": "This service is not offered any more."})
     return workflow(service.workflow)
@@ -154,8 +160,8 @@ def _record_creation(booking: Booking, acting_user, *, auto: bool, override: boo
 def booking_create(
     *,
     organization: Organization,
-    service: Service,
-    starts_at: datetime,
+    service: Service | None = None,
+    starts_at: datetime | None = None,
     ends_at: datetime | None = None,
     customer: User | None = None,
     customer_name: str = "",
@@ -168,6 +174,7 @@ def booking_create(
     auto_assign: bool = False,
     override_capacity: bool = False,
     allow_past: bool = False,
+    slot: BookingSlot | None = None,
     acting_user: User | None,
 ) -> Booking:
     """Make a booking in its workflow's initial state, assigned by hand or automatically.
@@ -176,13 +183,33 @@ def booking_create(
     refused unless an owner or operator passes `allow_past` (kept in the audit row).
 
     When automatic assignment finds nobody free the booking is still made, unassigned, and
-    operators hear `booking-unassigned`.
+    operators hear `booking-unassigned`. With `slot`, the service and times are the slot's
+    and a seat is taken under the slot's lock (docs/slots.md).
     """
     # Looked up in the organisation's scope: another tenant's row is simply not found.
-    service, resource, assignee, driver, parent = map(
-        in_scope, (service, resource, assignee, driver, parent)
+    service, resource, assignee, driver, parent, slot = map(
+        in_scope, (service, resource, assignee, driver, parent, slot)
     )
-    wf = _check_new(organization, service, resource, acting_user)
+    stale = 0
+    if slot is not None:
+        extras = {
+            "resource": resource,
+            "assignee": assignee,
+            "driver": driver,
+            "parent": parent,
+            "notes": notes,
+            "auto_assign": auto_assign,
+            "override_capacity": override_capacity,
+        }
+        customer = slot_booking.check_who(
+            organization, acting_user, customer=customer, extras=extras
+        )
+        service, starts_at, ends_at = slot_booking.slot_times(slot, service)
+        slot_booking.check_assignee(slot, assignee)
+        stale = slot_booking.seats_taken_before(slot)
+    elif service is None:
+        raise InvalidInput({"service": "Which service? Give it, or a slot."})
+    wf = _check_new(organization, service, resource, acting_user, slot=slot)
     starts_at, ends_at = _times(service, starts_at, ends_at)
     past = check_not_past(organization, starts_at, allow_past=allow_past, acting_user=acting_user)
     _check_parent(organization, wf, parent)
@@ -195,6 +222,8 @@ def booking_create(
     with transaction.atomic():
         # Locks in the fixed order: booking (the parent), resource, staff.
         parent = _lock_parent(parent)
+        if slot is not None:
+            slot = slot_booking.hold(organization, slot, stale_count=stale)
         if resource is not None:
             _hold_resource(resource, starts_at, ends_at)
         booking = Booking(
@@ -213,11 +242,14 @@ def booking_create(
             driver=driver,
             parent=parent,
             notes=notes,
+            slot=slot,
         )
         claimed = _assign_automatically(booking, snapshot) if auto else set()
         claim_capacity(holders(booking) - claimed, override=override_capacity)
         booking.save()
         _record_creation(booking, acting_user, auto=auto, override=override_capacity, past=past)
+        if slot is not None:
+            slot_booking.announce(organization, slot)
     logger.info(
         "booking_created org=%s booking=%s workflow=%s assignee=%s",
         organization.slug,
@@ -290,6 +322,9 @@ def booking_delete(*, booking: Booking, acting_user: User | None, note: str = ""
     for gone in [*addons, booking]:
         audit(gone, AuditAction.DELETED, acting_user, note=note, assignee=gone.assignee_id)
         emit_booking_updated(gone, "deleted")
+    slot = booking.slot
     booking.delete()
+    if slot is not None:
+        emit_slot_updated(organization, slot_row(slot))
     emit_workload_updated(organization, set(occupied))
     logger.info("booking_deleted org=%s booking=%s", organization.slug, booking_id)
