@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from switchboard.web import attendance, employees, kiosk, resources, roster, timesheet, views
+from switchboard.web import (
+    attendance,
+    booking_page,
+    employees,
+    kiosk,
+    resources,
+    roster,
+    slots_availability,
+    slots_health,
+    timesheet,
+    views,
+)
 
 urlpatterns = [
     path("", views.index, name="home"),
@@ -40,4 +51,25 @@ urlpatterns = [
     path(
         "o/<slug:org_slug>/timesheet/table", timesheet.timesheet_table, name="org-timesheet-table"
     ),
+    # slots: availability, slot health, the booking page
+    path(
+        "o/<slug:org_slug>/availability/",
+        slots_availability.availability_page,
+        name="org-availability",
+    ),
+    path(
+        "o/<slug:org_slug>/availability/panel",
+        slots_availability.availability_panel,
+        name="org-availability-panel",
+    ),
+    path(
+        "o/<slug:org_slug>/availability/change",
+        slots_availability.availability_change,
+        name="org-availability-change",
+    ),
+    path("o/<slug:org_slug>/slots/", slots_health.slots_health_page, name="org-slots"),
+    path("o/<slug:org_slug>/slots/panel", slots_health.slots_health_panel, name="org-slots-panel"),
+    path("o/<slug:org_slug>/slots/run", slots_health.slots_run, name="org-slots-run"),
+    path("o/<slug:org_slug>/book/", booking_page.book_page, name="org-book"),
+    path("o/<slug:org_slug>/book/times", booking_page.book_times, name="org-book-times"),
 ]
