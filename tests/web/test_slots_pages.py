@@ -7,12 +7,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from switchboard.bookings.models import Booking
 from switchboard.common import clock
 from switchboard.slots import availability as services
-from switchboard.slots.models import BookingSlot, ProviderAvailability, SlotAutomationSettings
+from switchboard.slots.models import (
+    AvailabilityException,
+    BookingSlot,
+    ProviderAvailability,
+    SlotAutomationSettings,
+)
 from tests.catalog.factories import ServiceFactory
 from tests.staff.factories import StaffMemberFactory
 
@@ -141,6 +148,29 @@ def test_customers_and_other_organisations_get_no_availability(shop, customer, o
     data = {"op": "remove_window", "id": ProviderAvailability.objects.get().pk}
     assert logged_in(outsider).post(f"/o/{org.slug}/availability/change", data).status_code == 404
     assert ProviderAvailability.objects.count() == 1
+
+
+def test_holidays_are_for_managers_and_an_exception_needs_its_hours(shop, owner):
+    org, provider, service = shop
+    monday = {"date": "2030-06-10", "is_off": "on", "note": "Bank holiday"}
+    staff = logged_in(provider.user)
+    refused = staff.post(f"/o/{org.slug}/availability/change", {"op": "add_holiday"} | monday)
+    assert refused.status_code == 403
+    assert AvailabilityException.objects.count() == 0
+    half_day = {"op": "add_exception", "date": "2030-06-17", "start_time": "09:00"}
+    response = staff.post(f"/o/{org.slug}/availability/change", half_day)
+    assert (
+        response.status_code == 400 and 'data-testid="error-end_time"' in response.content.decode()
+    )
+    assert AvailabilityException.objects.count() == 0
+    before = BookingSlot.objects.filter(service=service, starts_at__date="2030-06-10").count()
+    added = logged_in(owner).post(
+        f"/o/{org.slug}/availability/change", {"op": "add_holiday", "staff": provider.pk} | monday
+    )
+    html = added.content.decode()
+    assert added.status_code == 200 and "Bank holiday" in html
+    assert f'data-testid="changes-removed">{before}<' in html
+    assert AvailabilityException.objects.get().staff_id is None
 
 
 # Slot health
@@ -280,3 +310,29 @@ def test_anonymous_booking_is_rate_limited_per_address(shop, settings):
         f"/o/{org.slug}/book/", data | {"customer_name": "Al", "customer_phone": "0871234567"}
     )
     assert ok.status_code == 200 and Booking.objects.count() == 1
+
+
+def test_the_booking_page_reads_a_fixed_number_of_queries(shop, customer):
+    org, _, service = shop
+    client = logged_in(customer)
+    url = f"/o/{org.slug}/book/"
+    params = {"service": service.pk, "day": "2030-06-10"}
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, params).status_code == 200
+        return len(captured)
+
+    few = queries()
+    for _ in range(3):  # more providers, more times on the day
+        person = StaffMemberFactory(organization=org)
+        service.providers.add(person)
+        services.availability_create(
+            organization=org,
+            staff=person,
+            weekday=0,
+            start_time=time(8),
+            end_time=time(18),
+            acting_user=None,
+        )
+    assert queries() == few
