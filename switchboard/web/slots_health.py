@@ -15,10 +15,12 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
 
+from switchboard.accounts.permissions import acting_role, may
 from switchboard.common.errors import DomainError, Forbidden
 from switchboard.slots.health import slot_health
 from switchboard.slots.models import Trigger
-from switchboard.slots.services import slots_maintain
+from switchboard.slots.policy import policy_of
+from switchboard.slots.services import slot_settings_update, slots_maintain
 from switchboard.staff.channels import member_channels
 from switchboard.web.views import org_page
 
@@ -74,9 +76,25 @@ def health_context(org) -> dict:
     }
 
 
+def public_context(request, membership) -> dict:
+    """The public booking page's switch: its state, its address, and whether this member
+    may flip it (owners: `slots.settings`)."""
+    org = membership.organization
+    role = acting_role(org, membership.user)
+    book = reverse("org-book", kwargs={"org_slug": org.slug})
+    return {
+        "org": org,
+        "public_on": policy_of(org).public_booking,
+        "can_switch": may(role, "slots.settings"),
+        "book_url": request.build_absolute_uri(book),
+        "switch_url": reverse("org-slots-public", kwargs={"org_slug": org.slug}),
+    }
+
+
 @org_page("slots.health")
 def slots_health_page(request, membership):
-    context = health_context(membership.organization) | {
+    context = health_context(membership.organization) | public_context(request, membership)
+    context |= {
         "membership": membership,
         "role": membership.role,
         "realtime_channels": member_channels(membership),
@@ -127,3 +145,21 @@ def slots_run(request, membership):
     if not dry_run:
         response["HX-Trigger"] = "slots-changed"
     return response
+
+
+@org_page("slots.health", methods=("POST",))
+def slots_public_switch(request, membership):
+    """An owner switches the public (anonymous) booking page on or off."""
+    wanted = request.POST.get("public_booking", "")
+    if wanted not in ("on", "off"):
+        context = public_context(request, membership) | {"error": "Say on or off."}
+        return render(request, "web/_slots_public.html", context, status=400)
+    try:
+        slot_settings_update(
+            organization=membership.organization,
+            acting_user=request.user,
+            public_booking=wanted == "on",
+        )
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    return render(request, "web/_slots_public.html", public_context(request, membership))

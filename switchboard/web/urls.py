@@ -70,6 +70,9 @@ urlpatterns = [
     path("o/<slug:org_slug>/slots/", slots_health.slots_health_page, name="org-slots"),
     path("o/<slug:org_slug>/slots/panel", slots_health.slots_health_panel, name="org-slots-panel"),
     path("o/<slug:org_slug>/slots/run", slots_health.slots_run, name="org-slots-run"),
+    path(
+        "o/<slug:org_slug>/slots/public", slots_health.slots_public_switch, name="org-slots-public"
+    ),
     path("o/<slug:org_slug>/book/", booking_page.book_page, name="org-book"),
     path("o/<slug:org_slug>/book/times", booking_page.book_times, name="org-book-times"),
 ]

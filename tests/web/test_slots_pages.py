@@ -187,6 +187,26 @@ def test_slot_health_is_for_managers_only(shop, owner, customer, outsider):
     assert logged_in(customer).post(f"/o/{org.slug}/slots/run").status_code == 403
 
 
+def test_only_an_owner_switches_the_public_page(shop, owner, operator):
+    org, _, _ = shop
+    url = f"/o/{org.slug}/slots/public"
+    assert (
+        'data-testid="public-switch"'
+        not in logged_in(operator).get(f"/o/{org.slug}/slots/").content.decode()
+    )
+    assert logged_in(operator).post(url, {"public_booking": "on"}).status_code == 403
+    assert logged_in(owner).post(url, {"public_booking": "maybe"}).status_code == 400
+    assert Client().get(f"/o/{org.slug}/book/").status_code == 404
+    switched = logged_in(owner).post(url, {"public_booking": "on"})
+    assert (
+        switched.status_code == 200
+        and 'data-testid="public-state">On<' in switched.content.decode()
+    )
+    assert Client().get(f"/o/{org.slug}/book/").status_code == 200
+    logged_in(owner).post(url, {"public_booking": "off"})
+    assert Client().get(f"/o/{org.slug}/book/").status_code == 404
+
+
 def test_run_now_is_a_dry_run_first(shop, owner):
     org, _provider, service = shop
     BookingSlot.objects.filter(service=service).delete()
