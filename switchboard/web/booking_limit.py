@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core import checks
 from django.core.cache import cache
 
 from switchboard.common.proxies import client_ip
@@ -33,6 +34,15 @@ def parse_rate(text: str) -> Rate:
     if not count.strip().isdigit() or unit not in UNITS:
         raise ValueError(f"PUBLIC_BOOKING_RATE {text!r}: give it as '<count>/<{'|'.join(UNITS)}>'.")
     return Rate(int(count), UNITS[unit])
+
+
+@checks.register()
+def check_rate(app_configs=None, **kwargs):
+    try:
+        parse_rate(settings.PUBLIC_BOOKING_RATE)
+    except ValueError as exc:
+        return [checks.Error(str(exc), id="web.E001")]
+    return []
 
 
 def retry_after(organization, request) -> int | None:

@@ -20,6 +20,7 @@ from switchboard.slots.models import (
     ProviderAvailability,
     SlotAutomationSettings,
 )
+from switchboard.web.booking_limit import check_rate
 from tests.catalog.factories import ServiceFactory
 from tests.staff.factories import StaffMemberFactory
 
@@ -356,3 +357,11 @@ def test_the_booking_page_reads_a_fixed_number_of_queries(shop, customer):
             acting_user=None,
         )
     assert queries() == few
+
+
+@pytest.mark.parametrize("rate", ["ten/hour", "5/fortnight", "5"])
+def test_a_bad_rate_setting_fails_the_system_check(settings, rate):
+    settings.PUBLIC_BOOKING_RATE = rate
+    assert [error.id for error in check_rate()] == ["web.E001"]
+    settings.PUBLIC_BOOKING_RATE = "3/minute"
+    assert check_rate() == []
