@@ -7,6 +7,9 @@ class SlotsConfig(AppConfig):
     verbose_name = "Slots"
 
     def ready(self):
-        from switchboard.slots import jobs
+        from switchboard.catalog.services import slot_settings_changed
+        from switchboard.slots import jobs, services
 
         jobs.register()
+        # A service's slot settings, providers or activity changed: its window again.
+        slot_settings_changed.register(services.service_changed)

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 MAX_DAYS_AHEAD = 366
 SETTINGS_FIELDS = (*KEYS, "public_booking")
 
-__all__ = ["SlotChanges", "regenerate", "slot_settings_update", "slots_maintain"]
+__all__ = ["SlotChanges", "regenerate", "service_changed", "slot_settings_update", "slots_maintain"]
 
 
 def _check_days(days_ahead) -> None:
@@ -81,7 +81,10 @@ def _run(organization, *, trigger, provider=None, service=None, days_ahead=None,
                 emit_slots_maintained(
                     organization, report, trigger=trigger, provider=provider, service=service
                 )
-    logger.info(
+    # The command logs one line for all organisations; other runs log their own.
+    level = logging.DEBUG if trigger == Trigger.COMMAND else logging.INFO
+    logger.log(
+        level,
         "slots_maintained org=%s trigger=%s provider=%s service=%s days=%s created=%d "
         "removed=%d expired=%d updated=%d conflicts=%d dry_run=%s",
         organization.slug,
@@ -136,6 +139,11 @@ def regenerate(organization, *, provider=None, service=None) -> SlotChanges:
     the affected window again, through the same run as maintenance."""
     report = _run(organization, trigger=Trigger.CHANGE, provider=provider, service=service)
     return report.changes
+
+
+def service_changed(service: Service) -> SlotChanges:
+    """`catalog.services.slot_settings_changed`: the service's slots follow its settings."""
+    return regenerate(service.organization, service=service)
 
 
 def _check_settings(changes: dict) -> None:
