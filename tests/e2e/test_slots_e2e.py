@@ -1,7 +1,7 @@
 """The public booking page in Chromium: a visitor books a time (a missing name is shown next
 to its field first), and another visitor looking at the same day sees that time disappear,
-live, without a reload, and nothing of who booked it. Both the booking page and the
-availability grid fit a 360 px wide screen."""
+live, without a reload, and nothing of who booked it. The booking page, the
+availability grid and slot health fit a 360 px wide screen."""
 
 from datetime import time, timedelta
 
@@ -97,6 +97,9 @@ def test_a_booked_time_disappears_live_and_the_pages_fit_a_phone(page, browser, 
         log_in(watcher, live, owner)
         watcher.goto(f"{live.url}/o/acme/availability/?staff={provider.pk}")
         assert watcher.get_by_test_id("availability-window").count() == 7
+        assert watcher.evaluate("document.documentElement.scrollWidth") <= 360
+        watcher.goto(f"{live.url}/o/acme/slots/")
+        watcher.get_by_test_id("slots-chart").wait_for()
         assert watcher.evaluate("document.documentElement.scrollWidth") <= 360
     finally:
         watcher.context.close()
