@@ -96,6 +96,7 @@ def test_a_manager_adds_a_window_and_sees_what_changed(shop, owner):
     assert created > 0
     assert f'data-testid="changes-created">{created}<' in html
     assert "+1 day" in html  # the window past midnight is shown as such
+    assert "{#" not in html and "{%" not in html  # no template text leaks onto the page
 
 
 def test_a_bad_window_is_refused_next_to_its_field_and_changes_nothing(shop, owner):
