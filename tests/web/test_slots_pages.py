@@ -366,3 +366,35 @@ def test_a_bad_rate_setting_fails_the_system_check(settings, rate):
     assert [error.id for error in check_rate()] == ["web.E001"]
     settings.PUBLIC_BOOKING_RATE = "3/minute"
     assert check_rate() == []
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "status"),
+    [
+        ("availability/change", {"op": "explode"}, 400),
+        ("availability/change", {"op": "remove_window", "id": "abc"}, 404),
+        ("availability/change", {"op": "remove_exception", "id": "9" * 30}, 404),
+        ("availability/change", {"op": "add_window", "staff": "9" * 30}, 404),
+        ("availability/change", {"op": "add_exception", "date": "2030-02-30", "is_off": "on"}, 400),
+        ("slots/run", {"days_ahead": "9" * 30}, 400),
+        ("slots/public", {}, 400),
+        ("book/", {"slot": "9" * 30, "customer_name": "A", "customer_phone": "0871234567"}, 400),
+        ("book/", {"slot": "1", "customer_name": "A" * 300, "customer_phone": "0871234567"}, 400),
+    ],
+)
+def test_bad_input_is_a_clear_refusal_that_changes_nothing(shop, owner, path, data, status):
+    org, _, _ = shop
+    counts = (ProviderAvailability.objects.count(), AvailabilityException.objects.count())
+    response = logged_in(owner).post(f"/o/{org.slug}/{path}", data)
+    assert response.status_code == status
+    assert (ProviderAvailability.objects.count(), AvailabilityException.objects.count()) == counts
+    assert Booking.objects.count() == 0
+
+
+def test_unreadable_choices_on_the_booking_page_fall_back(shop, customer):
+    org, _, _ = shop
+    client = logged_in(customer)
+    for params in ({"service": "x", "day": "soon"}, {"day": "1900-01-01"}, {"day": "2030-02-30"}):
+        assert client.get(f"/o/{org.slug}/book/", params).status_code == 200
+        assert client.get(f"/o/{org.slug}/book/times", params).status_code == 200
+    assert client.get(f"/o/{org.slug}/availability/", {"staff": "x"}).status_code == 403
