@@ -230,6 +230,10 @@ REST_FRAMEWORK = {
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
 API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 
+# Anonymous bookings on a public booking page, per client address and organisation
+# ("<count>/<second|minute|hour|day>"; docs/slots.md, "Pages").
+PUBLIC_BOOKING_RATE = os.environ.get("PUBLIC_BOOKING_RATE", "10/hour")
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Switchboard API",
     "DESCRIPTION": "Operations backend for service businesses: staff, bookings, dispatch, "

@@ -3,6 +3,7 @@ from django.urls import path
 
 from switchboard.web import (
     attendance,
+    booking_page,
     bookings,
     bookings_detail,
     bookings_moves,
@@ -13,6 +14,8 @@ from switchboard.web import (
     kiosk,
     resources,
     roster,
+    slots_availability,
+    slots_health,
     timesheet,
     views,
     webhooks,
@@ -153,4 +156,28 @@ urlpatterns = [
         dispatch_driver.therapist_request,
         name="org-dispatch-request",
     ),
+    # slots: availability, slot health, the booking page
+    path(
+        "o/<slug:org_slug>/availability/",
+        slots_availability.availability_page,
+        name="org-availability",
+    ),
+    path(
+        "o/<slug:org_slug>/availability/panel/",
+        slots_availability.availability_panel,
+        name="org-availability-panel",
+    ),
+    path(
+        "o/<slug:org_slug>/availability/change/",
+        slots_availability.availability_change,
+        name="org-availability-change",
+    ),
+    path("o/<slug:org_slug>/slots/", slots_health.slots_health_page, name="org-slots"),
+    path("o/<slug:org_slug>/slots/panel/", slots_health.slots_health_panel, name="org-slots-panel"),
+    path("o/<slug:org_slug>/slots/run/", slots_health.slots_run, name="org-slots-run"),
+    path(
+        "o/<slug:org_slug>/slots/public/", slots_health.slots_public_switch, name="org-slots-public"
+    ),
+    path("o/<slug:org_slug>/book/", booking_page.book_page, name="org-book"),
+    path("o/<slug:org_slug>/book/times/", booking_page.book_times, name="org-book-times"),
 ]
