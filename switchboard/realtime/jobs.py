@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 
 from switchboard.common.clock import now
-from switchboard.realtime import relay
+from switchboard.realtime import relay, wakeups
 from switchboard.scheduler import audit, registry, runner
 from switchboard.scheduler.schedules import Continuous, DailyAt
 
@@ -28,6 +28,7 @@ def wake_relay() -> None:
 
 
 def relay_outbox() -> dict:
+    wakeups.ensure_listening()  # commits in other processes wake this one
     published = 0
     for _ in range(RELAY_MAX_BATCHES):
         count = relay.relay_pending(limit=relay.BATCH_SIZE)

@@ -14,6 +14,7 @@ from switchboard.common.hooks import Hooks
 from switchboard.realtime.events import Event, is_declared
 from switchboard.realtime.models import OutboxEvent
 from switchboard.realtime.relay import nudge
+from switchboard.realtime.wakeups import announce_commit
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ def publish_many(items: Iterable[tuple]) -> list[OutboxEvent]:
         for organization, events in declared.values():
             event_hooks.run(organization, events)
         transaction.on_commit(nudge)
+        announce_commit()
     logger.debug("outbox_written rows=%d", len(created))
     return created
 
@@ -100,7 +102,9 @@ def _write(
         created = OutboxEvent.objects.bulk_create(rows)
         if declared is not None:
             event_hooks.run(organization, [declared])
-        # Wake the relay once the caller's transaction commits; a rollback drops this.
+        # Wake the relay once the caller's transaction commits (a rollback drops this), in
+        # this process and, through the database or Redis, in the one that runs it.
         transaction.on_commit(nudge)
+        announce_commit()
     logger.debug("outbox_written event=%s channels=%d", event, len(created))
     return created
