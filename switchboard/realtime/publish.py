@@ -73,7 +73,7 @@ def publish_many(items: Iterable[tuple]) -> list[OutboxEvent]:
         declared.setdefault(organization.pk, (organization, []))[1].append(event)
     if not rows:
         return []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         created = OutboxEvent.objects.bulk_create(rows)
         for organization, events in declared.values():
             event_hooks.run(organization, events)
@@ -98,7 +98,9 @@ def _write(
         OutboxEvent(organization=organization, channel=channel, event=event, payload=_plain(body))
         for channel, body in bodies
     ]
-    with transaction.atomic():
+    # No savepoint of its own (two statements per event saved): an error here marks the
+    # caller's transaction for rollback, so the change and its events still go together.
+    with transaction.atomic(savepoint=False):
         created = OutboxEvent.objects.bulk_create(rows)
         if declared is not None:
             event_hooks.run(organization, [declared])

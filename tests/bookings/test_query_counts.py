@@ -18,9 +18,10 @@ from switchboard.common.clock import now
 from tests.bookings.factories import book, car_wash, staff_with
 
 PINNED = {
-    "create": {"sqlite": 20, "postgresql": 23},
-    "auto_assign": {"sqlite": 24, "postgresql": 28},
-    "transition": {"sqlite": 12, "postgresql": 14},
+    # Before the outbox write lost its own savepoint: 20/23, 24/28 and 12/14.
+    "create": {"sqlite": 16, "postgresql": 19},
+    "auto_assign": {"sqlite": 20, "postgresql": 24},
+    "transition": {"sqlite": 10, "postgresql": 12},
 }
 
 
