@@ -65,6 +65,8 @@ def ensure_listening() -> None:
     global _listener
     if connection.vendor != "postgresql" and not settings.REDIS_URL:
         return
+    if not _leading():  # called outside the runner (a test, a tool): nobody to wake
+        return
     with _listener_lock:
         if _listener is not None and _listener.is_alive():
             return
