@@ -8,6 +8,10 @@ line: end → completed (the audit row's time) and end → `session-completed` r
 p50/p99/max in milliseconds, and how many sessions were completed (must be all).
 
     .venv/bin/python bench/expiry.py [--sessions 2000] [--resources 200] [--spread 60]
+        [--database-url postgres://u@host:5432/x]
+
+With `--database-url` a fresh database is created on that PostgreSQL server (and dropped
+afterwards) instead of the SQLite file.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -40,12 +45,35 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Set by `main` when the run uses PostgreSQL: the fresh database's URL.
+DATABASE_URL: str | None = None
+
+
+def fresh_postgres(url: str) -> tuple[str, str]:
+    """Create a new database on the server of `url`; return its URL and its name."""
+    import psycopg
+
+    base, _, _ = url.rpartition("/")
+    name = f"bench_expiry_{secrets.token_hex(4)}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{base}/{name}", name
+
+
+def drop_postgres(url: str, name: str) -> None:
+    import psycopg
+
+    base, _, _ = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def environment(var_dir: Path) -> dict:
     env = dict(os.environ)
     env.update(
         {
             "SWITCHBOARD_VAR_DIR": str(var_dir),
-            "DATABASE_URL": f"sqlite:///{var_dir / 'bench.sqlite3'}",
+            "DATABASE_URL": DATABASE_URL or f"sqlite:///{var_dir / 'bench.sqlite3'}",
             "PUSHER_APP_ID": APP_ID,
             "PUSHER_APP_KEY": KEY,
             "PUSHER_APP_SECRET": SECRET,
@@ -250,7 +278,9 @@ def summarise(org, sessions, received, creation_seconds, args) -> dict:
         "end_to_event_ms": percentiles(to_event),
         "creation_seconds": round(creation_seconds, 1),
         "created_before_first_end": creation_seconds < args.lead,
+        "database": "postgresql" if DATABASE_URL else "sqlite",
         "cpus": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -261,8 +291,20 @@ def main():
     parser.add_argument("--spread", type=float, default=60.0, help="seconds over which ends fall")
     parser.add_argument("--lead", type=float, default=30.0, help="seconds before the first end")
     parser.add_argument("--grace", type=float, default=10.0, help="seconds to wait after the last")
+    parser.add_argument("--database-url", help="a PostgreSQL server; default SQLite")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(run(args))))
+    global DATABASE_URL
+    pg_name = None
+    if args.database_url:
+        DATABASE_URL, pg_name = fresh_postgres(args.database_url)
+    try:
+        print(json.dumps(asyncio.run(run(args))))
+    finally:
+        if pg_name:
+            from django.db import connections
+
+            connections.close_all()
+            drop_postgres(args.database_url, pg_name)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/realtime.py                 # defaults below, about two minutes
     .venv/bin/python bench/realtime.py --connections 200 --events 100 --idle 2000 --no-soketi
+    .venv/bin/python bench/realtime.py --database-url postgres://u@host/x --relay-poll 5  # NOTIFY
 
 For each server, in the same run:
 1. memory: open `--idle` connections (each subscribed to one channel) and divide the
@@ -318,12 +319,16 @@ def cpu_seconds(pid) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# `--database-url`: a fresh database on that PostgreSQL server, created by `main`.
+DATABASE_URL: str | None = None
+
+
 def our_environment(var_dir: Path) -> dict:
     env = dict(os.environ)
     env.update(
         {
             "SWITCHBOARD_VAR_DIR": str(var_dir),
-            "DATABASE_URL": f"sqlite:///{var_dir / 'bench.sqlite3'}",
+            "DATABASE_URL": DATABASE_URL or f"sqlite:///{var_dir / 'bench.sqlite3'}",
             "PUSHER_APP_ID": APP_ID,
             "PUSHER_APP_KEY": KEY,
             "PUSHER_APP_SECRET": SECRET,
@@ -599,7 +604,51 @@ def main():
     parser.add_argument("--workers", type=int, default=4, help="client processes")
     parser.add_argument("--no-soketi", action="store_true")
     parser.add_argument("--no-outbox", action="store_true")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server: the outbox path is then woken by NOTIFY (cross-worker case)",
+    )
+    parser.add_argument(
+        "--relay-poll",
+        type=float,
+        default=0.05,
+        help="the relay's fallback poll in seconds; make it long (e.g. 5) to time NOTIFY alone",
+    )
     args = parser.parse_args()
+    os.environ["SCHEDULER_RELAY_POLL_SECONDS"] = str(args.relay_poll)
+    global DATABASE_URL
+    pg_name = None
+    if args.database_url:
+        DATABASE_URL, pg_name = fresh_postgres(args.database_url)
+    try:
+        run_all(args)
+    finally:
+        if pg_name:
+            from django.db import connections
+
+            connections.close_all()
+            drop_postgres(args.database_url, pg_name)
+
+
+def fresh_postgres(url: str) -> tuple[str, str]:
+    import psycopg
+
+    base, _, _ = url.rpartition("/")
+    name = f"bench_realtime_{os.getpid()}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{base}/{name}", name
+
+
+def drop_postgres(url: str, name: str) -> None:
+    import psycopg
+
+    base, _, _ = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_all(args):
 
     var_dir = Path(tempfile.mkdtemp(prefix="sb-bench-realtime."))
     try:
@@ -613,6 +662,11 @@ def main():
             "rate_per_second": args.rate,
             "client_processes": args.workers,
             "cpus": os.cpu_count(),
+            "database": "postgresql" if DATABASE_URL else "sqlite",
+            # The outbox rows are committed in this process, the relay runs in the server's:
+            # the cross-worker case. On PostgreSQL NOTIFY wakes it, on SQLite the poll.
+            "relay_poll_seconds": args.relay_poll,
+            "load_average": [round(x, 2) for x in os.getloadavg()],
             "ours": run_server(OurServer(var_dir), args, organization),
         }
         if not args.no_soketi:

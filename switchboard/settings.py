@@ -137,7 +137,32 @@ def database_settings():
         }
         # A file, not memory: tests race real threads and live servers against it.
         config["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        pool = database_pool_options(os.environ)
+        if pool:
+            config.setdefault("OPTIONS", {})["pool"] = pool
     return config
+
+
+def database_pool_options(env) -> dict | None:
+    """PostgreSQL: a psycopg connection pool per process (docs/performance.md, "Connection
+    pool"). Under ASGI each request's sync code runs in a thread of its own, so without a
+    pool every request opens and closes a connection; Django advises a pool rather than
+    CONN_MAX_AGE there. DATABASE_POOL: "auto" (default: on when psycopg_pool is installed),
+    "1" or "0"."""
+    wanted = env.get("DATABASE_POOL", "auto").strip().lower()
+    if wanted in {"0", "false", "no", "off"}:
+        return None
+    if wanted == "auto":
+        import importlib.util
+
+        if importlib.util.find_spec("psycopg_pool") is None:
+            return None
+    return {
+        "min_size": int(env.get("DATABASE_POOL_MIN_SIZE", "2")),
+        "max_size": int(env.get("DATABASE_POOL_MAX_SIZE", "10")),
+        "timeout": float(env.get("DATABASE_POOL_TIMEOUT", "10")),
+    }
 
 
 DATABASES = {"default": database_settings()}

@@ -17,3 +17,18 @@ def test_sqlite_runs_in_wal_with_immediate_transactions(db):
         cursor.execute("PRAGMA journal_mode")
         assert cursor.fetchone()[0] == "wal"
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_postgresql_gets_a_connection_pool_sized_from_the_environment(monkeypatch):
+    from switchboard import settings
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db.example:5432/sb")
+    monkeypatch.setenv("DATABASE_POOL", "1")
+    monkeypatch.setenv("DATABASE_POOL_MAX_SIZE", "24")
+    pool = settings.database_settings()["OPTIONS"]["pool"]
+    assert pool == {"min_size": 2, "max_size": 24, "timeout": 10.0}
+    monkeypatch.setenv("DATABASE_POOL", "0")
+    assert "pool" not in settings.database_settings().get("OPTIONS", {})
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///x.sqlite3")
+    monkeypatch.setenv("DATABASE_POOL", "1")
+    assert "pool" not in settings.database_settings()["OPTIONS"]  # SQLite has no pool

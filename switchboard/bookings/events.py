@@ -178,6 +178,14 @@ def emit_booking_updated(booking, action: str, *, changed=(), previous=None) -> 
     """To managers, to the staff channel of everyone on the booking, and to its customer.
     Someone the booking has just left reads only which booking it was (as any staff
     member would): it is no longer their work."""
+    for org, channels, event, also in booking_updated_items(
+        booking, action, changed=changed, previous=previous
+    ):
+        publish(org, channels, event, also=also)
+
+
+def booking_updated_items(booking, action: str, *, changed=(), previous=None) -> list[tuple]:
+    """What `emit_booking_updated` publishes, as `publish_many` items."""
     org = booking.organization
     previous = previous or {}
     event = BookingUpdated(**booking_payload(booking, action, changed=changed, previous=previous))
@@ -187,10 +195,11 @@ def emit_booking_updated(booking, action: str, *, changed=(), previous=None) -> 
     channels += [staff_channel(org.slug, pk) for pk in sorted(holders)]
     if booking.customer_id:
         channels.append(customer_channel(org.slug, booking.customer_id))
-    publish(org, channels, event)
+    items = [(org, channels, event, frozenset())]
     if former:
         gone = [staff_channel(org.slug, pk) for pk in sorted(former)]
-        publish(org, gone, event, also=frozenset({STAFF}))
+        items.append((org, gone, event, frozenset({STAFF})))
+    return items
 
 
 def workload_payload(staff) -> dict:
@@ -213,12 +222,22 @@ def emit_workload_updated(organization, staff_ids) -> None:
     """One event per affected staff member, read from the rows after the change."""
     if not staff_ids:
         return
+    for org, channels, event in workload_updated_items(organization, staff_ids):
+        publish(org, channels, event)
+
+
+def workload_updated_items(organization, staff_ids) -> list[tuple]:
+    """What `emit_workload_updated` publishes, as `publish_many` items (one query)."""
+    if not staff_ids:
+        return []
     rows = employees_with_workload(organization, is_active=None).filter(pk__in=list(staff_ids))
+    items = []
     for staff in rows.order_by("pk"):
         channels = [org_channel(organization.slug), staff_channel(organization.slug, staff.pk)]
         if staff.department is not None:
             channels.append(dept_channel(organization.slug, staff.department.slug))
-        publish(organization, channels, WorkloadUpdated(**workload_payload(staff)))
+        items.append((organization, channels, WorkloadUpdated(**workload_payload(staff))))
+    return items
 
 
 def emit_booking_unassigned(booking, reason: str) -> None:
@@ -275,18 +294,30 @@ def emit_resource_status_updated(organization, resource_ids, *, at=None) -> None
 
 def emit_session_completed(booking, *, reason: str, at=None) -> None:
     """A session was made official as completed: at its end (`expired`) or by hand (`ended`)."""
+    publish(*session_completed_item(booking, reason=reason, at=at))
+
+
+def session_completed_item(booking, *, reason: str, at=None) -> tuple:
+    """What `emit_session_completed` publishes, as a `publish_many` item."""
     org = booking.organization
-    publish(
-        org,
-        [org_channel(org.slug)],
-        SessionCompleted(
-            booking_id=booking.pk,
-            resource_id=booking.resource_id,
-            resource_name=booking.resource.name if booking.resource_id else None,
-            status=booking.status,
-            reason=reason,
-            starts_at=booking.starts_at,
-            ends_at=booking.ends_at,
-            timestamp=at or now(),
-        ),
+    event = SessionCompleted(
+        booking_id=booking.pk,
+        resource_id=booking.resource_id,
+        resource_name=booking.resource.name if booking.resource_id else None,
+        status=booking.status,
+        reason=reason,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        timestamp=at or now(),
     )
+    return org, [org_channel(org.slug)], event
+
+
+def resource_status_items(organization, resources, at) -> list[tuple]:
+    """`resource-status-updated` for each of `resources` (annotated by
+    `with_session_status`), as `publish_many` items."""
+    channels = [org_channel(organization.slug)]
+    return [
+        (organization, channels, ResourceStatusUpdated(**resource_status_payload(r, at)))
+        for r in resources
+    ]

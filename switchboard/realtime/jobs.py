@@ -1,7 +1,8 @@
 """The real-time app's jobs and audit checks, registered from `RealtimeConfig.ready()`.
 
 `relay_outbox` publishes committed outbox events in order: woken on commit in the leading
-process (`relay.nudge`) and polling as a fallback for commits made elsewhere.
+process (`relay.nudge`) and polling as a fallback for commits made elsewhere. It runs in
+the scheduler's `relay` lane, its own thread, so a long expiry sweep does not delay it.
 `prune_outbox` drops published events older than the replay window. The checks report an
 outbox whose order or progress is broken.
 """
@@ -11,7 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 
 from switchboard.common.clock import now
-from switchboard.realtime import relay
+from switchboard.realtime import relay, wakeups
 from switchboard.scheduler import audit, registry, runner
 from switchboard.scheduler.schedules import Continuous, DailyAt
 
@@ -27,6 +28,7 @@ def wake_relay() -> None:
 
 
 def relay_outbox() -> dict:
+    wakeups.ensure_listening()  # commits in other processes wake this one
     published = 0
     for _ in range(RELAY_MAX_BATCHES):
         count = relay.relay_pending(limit=relay.BATCH_SIZE)
@@ -54,6 +56,7 @@ def register() -> None:
         RELAY_JOB,
         Continuous(poll=timedelta(seconds=config["RELAY_POLL_SECONDS"])),
         relay_outbox,
+        lane="relay",  # beside long jobs, never behind them
     )
     registry.register(
         PRUNE_JOB, DailyAt.parse(config["PRUNE_AT"], config["TIME_ZONE"]), prune_outbox

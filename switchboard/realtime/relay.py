@@ -3,7 +3,8 @@
 Services write `OutboxEvent` rows inside their own transaction (`publish.publish`); the
 relay runs as the `relay_outbox` job (declared in `realtime/jobs.py`), in the one process
 that holds the scheduler's lease, woken right after a commit in that process (`nudge`) and
-polling as a fallback for commits made in other processes.
+woken by commits in other processes through PostgreSQL NOTIFY or Redis (`wakeups.py`), and
+polling as a fallback.
 
 Delivery is at least once from here: a process that dies after handing events to the
 broker but before marking them publishes them again when a relay next runs. Every message

@@ -22,6 +22,9 @@ class Job:
     # High-frequency jobs (the relay, expiry) would write a row per idle tick; they record
     # only runs that did something, and errors, and keep the per-job summary fresh.
     record_idle_runs: bool = True
+    # Jobs of one lane run one at a time, in that lane's thread; lanes run side by side.
+    # The relay has a lane of its own, so a long job never holds events back.
+    lane: str = "main"
 
     @property
     def is_frequent(self) -> bool:
@@ -32,12 +35,17 @@ _jobs: dict[str, Job] = {}
 
 
 def register(
-    name: str, schedule: Schedule, func: JobFunction, *, record_idle_runs: bool | None = None
+    name: str,
+    schedule: Schedule,
+    func: JobFunction,
+    *,
+    record_idle_runs: bool | None = None,
+    lane: str = "main",
 ) -> Job:
     """Add or replace a job. Continuous and deadline jobs record only runs that did work."""
     if record_idle_runs is None:
         record_idle_runs = not isinstance(schedule, Continuous | NextDeadline)
-    job = Job(name=name, schedule=schedule, func=func, record_idle_runs=record_idle_runs)
+    job = Job(name=name, schedule=schedule, func=func, record_idle_runs=record_idle_runs, lane=lane)
     _jobs[name] = job
     return job
 

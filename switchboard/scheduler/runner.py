@@ -1,5 +1,9 @@
-"""The one job runner: a lease thread that keeps leadership, a job thread that runs due
-jobs one at a time while this process leads.
+"""The one job runner: a lease thread that keeps leadership, and a job thread per lane
+that runs that lane's due jobs one at a time while this process leads.
+
+Jobs are in the `main` lane unless registered with another (the outbox relay has its own),
+so that a long job (a sweep of thousands of sessions) does not hold events back. The main
+lane takes and leaves office; the others run only while it holds it.
 
 Leadership is a lease row (`lease.LeaseKeeper`), renewed every few seconds from its own
 thread, so a long job cannot make the holder lose the lease by accident. Running and
@@ -29,6 +33,7 @@ __all__ = ["LEASE_NAME", "Runner", "current", "start", "stop", "wake"]
 # The job thread looks at the clock at least this often, so a clock change, a deadline
 # created meanwhile or a lost lease is noticed within it.
 MAX_SLEEP = 1.0
+MAIN_LANE = "main"
 
 
 def _config(key):
@@ -56,7 +61,9 @@ class Runner:
         self.summary_seconds = summary_seconds or _config("SUMMARY_SECONDS")
         self.recorder = Recorder(holder=self.holder, summary_seconds=self.summary_seconds)
         self._cond = threading.Condition()
-        self._poked = False
+        self._poked: set[str] = set()
+        self._lanes: list[str] = [MAIN_LANE]
+        self._lane_threads: dict[str, threading.Thread] = {}
         self._plans: dict[str, Plan] = {}
         self._leading = False
         self._stopping = threading.Event()
@@ -66,9 +73,20 @@ class Runner:
     # Control, from any thread
 
     def start(self) -> None:
+        others = sorted({job.lane for job in self._job_list()} - {MAIN_LANE})
+        self._lanes = [MAIN_LANE, *others]
+        self._lane_threads = {
+            lane: threading.Thread(
+                target=self._job_loop,
+                args=(lane,),
+                name="scheduler-jobs" if lane == MAIN_LANE else f"scheduler-jobs-{lane}",
+                daemon=True,
+            )
+            for lane in self._lanes
+        }
         self._threads = [
             threading.Thread(target=self._lease_loop, name="scheduler-lease", daemon=True),
-            threading.Thread(target=self._job_loop, name="scheduler-jobs", daemon=True),
+            *self._lane_threads.values(),
         ]
         for thread in self._threads:
             thread.start()
@@ -96,19 +114,27 @@ class Runner:
                 return
             plan.wakes += 1
             plan.next_run = min(plan.next_run, now())
-            self._poked = True
+            self._poked.add(self._lane_of(plan.job))
             self._cond.notify_all()
 
     def _poke(self) -> None:
         with self._cond:
-            self._poked = True
+            self._poked.update(self._lanes)
             self._cond.notify_all()
 
-    def _sleep(self, seconds: float) -> None:
+    def _sleep(self, lane: str, seconds: float) -> None:
         with self._cond:
-            if not self._poked and not self._stopping.is_set():
+            if lane not in self._poked and not self._stopping.is_set():
                 self._cond.wait(max(0.0, min(seconds, MAX_SLEEP)))
-            self._poked = False
+            self._poked.discard(lane)
+
+    def _lane_of(self, job: Job) -> str:
+        # A job registered after start in a lane with no thread runs in the main lane.
+        return job.lane if job.lane in self._lanes else MAIN_LANE
+
+    def _lane_plans(self, lane: str) -> list[Plan]:
+        with self._cond:
+            return [p for p in self._plans.values() if self._lane_of(p.job) == lane]
 
     # The lease thread
 
@@ -130,40 +156,51 @@ class Runner:
 
     # The job thread
 
-    def _job_loop(self) -> None:
+    def _job_loop(self, lane: str = MAIN_LANE) -> None:
         try:
             while not self._stopping.is_set():
                 try:
                     with (
                         cross_org()
                     ):  # jobs serve every organisation; the services they call scope themselves
-                        self._step()
+                        self._step(lane)
                 except Exception:
                     # Whatever went wrong, the thread must not die: log, wait, go on.
-                    logger.exception("scheduler_step_failed holder=%s", self.holder)
+                    logger.exception("scheduler_step_failed holder=%s lane=%s", self.holder, lane)
                     connection.close()
-                    self._sleep(MAX_SLEEP)
-            if self._leading:
-                self._step_down("stopping")
+                    self._sleep(lane, MAX_SLEEP)
+            if lane == MAIN_LANE:
+                for other, thread in self._lane_threads.items():
+                    if other != MAIN_LANE:
+                        thread.join()  # their last runs are recorded before stepping down
+                if self._leading:
+                    self._step_down("stopping")
         finally:
-            self._jobs_done.set()
+            if lane == MAIN_LANE:
+                self._jobs_done.set()
             connections.close_all()
 
-    def _step(self) -> None:
+    def _step(self, lane: str = MAIN_LANE) -> None:
+        if lane != MAIN_LANE:
+            self._step_lane(lane)
+            return
         if not self.lease.held():
             if self._leading:
                 self._step_down("lease lost")
-            self._sleep(MAX_SLEEP)
+            self._sleep(lane, MAX_SLEEP)
             return
         if not self._leading and not self._take_office():
-            self._sleep(MAX_SLEEP)
+            self._sleep(lane, MAX_SLEEP)
             return
-        job = self._due_job()
+        self._step_lane(lane)
+
+    def _step_lane(self, lane: str) -> None:
+        job = self._due_job(lane) if self.is_leader else None
         if job is not None:
-            self._run(job)
-        self.recorder.flush_summaries(self._plans.values())
+            self._run(job, lane)
+        self.recorder.flush_summaries(self._lane_plans(lane))
         if job is None:
-            self._sleep(self._seconds_to_next())
+            self._sleep(lane, self._seconds_to_next(lane))
 
     def _job_list(self) -> list[Job]:
         return list(self._jobs) if self._jobs is not None else registry.all_jobs()
@@ -196,6 +233,8 @@ class Runner:
         with self._cond:
             self._plans = plans
             self._leading = True
+            self._poked.update(self._lanes)  # the other lanes start at once
+            self._cond.notify_all()
         logger.info("scheduler_leading holder=%s jobs=%s", self.holder, ",".join(plans))
         return True
 
@@ -207,23 +246,24 @@ class Runner:
         log = logger.info if self._stopping.is_set() else logger.warning
         log("scheduler_not_leading holder=%s reason=%s", self.holder, reason)
 
-    def _due_job(self) -> Job | None:
+    def _due_job(self, lane: str = MAIN_LANE) -> Job | None:
         at = now()
-        with self._cond:
-            due = [plan for plan in self._plans.values() if plan.next_run <= at]
-            if not due:
-                return None
-            return min(due, key=lambda plan: plan.next_run).job
+        due = [plan for plan in self._lane_plans(lane) if plan.next_run <= at]
+        if not due:
+            return None
+        return min(due, key=lambda plan: plan.next_run).job
 
-    def _seconds_to_next(self) -> float:
+    def _seconds_to_next(self, lane: str = MAIN_LANE) -> float:
         at = now()
-        with self._cond:
-            waits = [(plan.next_run - at).total_seconds() for plan in self._plans.values()]
+        waits = [(plan.next_run - at).total_seconds() for plan in self._lane_plans(lane)]
         return min([MAX_SLEEP, *waits])
 
-    def _run(self, job: Job) -> None:
-        plan = self._plans[job.name]
-        self.recorder.flush_bursts(self._plans.values(), before=plan)
+    def _run(self, job: Job, lane: str = MAIN_LANE) -> None:
+        with self._cond:
+            plan = self._plans.get(job.name)
+        if plan is None:  # stepped down meanwhile
+            return
+        self.recorder.flush_bursts(self._lane_plans(lane), before=plan)
         with self._cond:
             wakes = plan.wakes
         outcome = execute(job, self.holder)

@@ -271,3 +271,34 @@ def test_a_job_that_returns_no_dict_of_counts_is_recorded_as_failed(started):
     assert "job returned int, not a dict of counts" in failed.error
     assert recorded.result == "ok"
     assert recorded.counts == {"day": "2026-05-01"}
+
+
+def test_a_job_in_its_own_lane_runs_while_a_long_job_holds_the_main_lane(started):
+    """The relay's lane: a wake is served at once although the main lane is busy."""
+    long_started, release = threading.Event(), threading.Event()
+    relayed = threading.Event()
+
+    def long_job():
+        long_started.set()
+        release.wait(30)
+        return {"swept": 1}
+
+    def relay_job():
+        if long_started.is_set() and not release.is_set():
+            relayed.set()
+        return {"published": 0}
+
+    jobs = [
+        Job(name="long", schedule=every(3600), func=long_job),
+        Job(name="relay", schedule=Continuous(poll=timedelta(hours=1)), func=relay_job, lane="x"),
+    ]
+    active = started(fast_runner(jobs))
+    try:
+        assert long_started.wait(10)
+        active.wake("relay")
+        assert relayed.wait(10)  # ran while the long job still held the main lane
+    finally:
+        release.set()
+    active.stop(timeout=10)
+    assert not active.is_alive()
+    assert JobRun.objects.filter(job="long", result="ok").count() == 1

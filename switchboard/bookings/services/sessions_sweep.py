@@ -12,12 +12,11 @@ from datetime import datetime
 from django.db import transaction
 
 from switchboard.accounts.models import Organization, User
-from switchboard.accounts.permissions import SYSTEM, require
-from switchboard.bookings.events import emit_resource_status_updated, emit_session_completed
+from switchboard.accounts.permissions import require
 from switchboard.bookings.models import Booking
-from switchboard.bookings.services.changes import apply_changes
 from switchboard.bookings.services.sessions import config
-from switchboard.bookings.sessions_selectors import ACTIVE, due_sessions, resource_with_status
+from switchboard.bookings.services.sessions_batch import complete_expired
+from switchboard.bookings.sessions_selectors import due_sessions
 from switchboard.bookings.workflows import Status
 from switchboard.common.clock import now
 from switchboard.common.locking import LockBusy, ProcessLock
@@ -60,27 +59,8 @@ def _complete_batch(*, at: datetime, organization, limit: int) -> tuple[int, int
         )
         if not ids:
             return 0, 0, 0
-        resources: dict[int, Organization] = {}
-        completed = 0
-        for booking in _lock_due(ids):
-            if booking.status != Status.ACTIVE or booking.ends_at > at:
-                continue
-            apply_changes(
-                booking,
-                role=SYSTEM,
-                user=None,
-                changes={"status": Status.COMPLETED},
-                strict_status=True,
-                note="Ended at its time.",
-            )
-            emit_session_completed(booking, reason="expired", at=at)
-            completed += 1
-            if booking.resource_id is not None:
-                resources[booking.resource_id] = booking.organization
-        freed = 0
-        for resource_id, org in sorted(resources.items()):
-            emit_resource_status_updated(org, [resource_id], at=at)
-            freed += resource_with_status(resource_id, at=at).status != ACTIVE
+        due = [b for b in _lock_due(ids) if b.status == Status.ACTIVE and b.ends_at <= at]
+        completed, freed = complete_expired(due, at=at)
     return completed, freed, len(ids)
 
 
