@@ -43,6 +43,9 @@ UNSCOPED_API_ROUTES = {
 # Kiosk pages: a device's token authenticates them, not a login; without one they answer
 # 404, as for an organisation that does not exist (tests/web/test_kiosk.py).
 DEVICE_PAGES = {"org-kiosk", "org-kiosk-pair"}
+# The public booking page is open to anyone only once its owner switches it on; until then
+# an anonymous visitor gets the same 404 as for an organisation that does not exist.
+DEVICE_PAGES |= {"org-book", "org-book-times"}
 
 # Org-scoped API routes a customer may reach; every other one is internal (403).
 CUSTOMER_VISIBLE = {

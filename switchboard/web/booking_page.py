@@ -14,10 +14,9 @@ The page shows free times only: never who booked, never another customer's data.
 import logging
 from datetime import date, timedelta
 
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
 
 from switchboard.accounts.models import Organization
 from switchboard.accounts.permissions import CUSTOMER
@@ -145,9 +144,12 @@ def _live(request, visit: Visit) -> dict:
     }
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
 def book_page(request, org_slug):
+    # The organisation is resolved before the method is checked: a 405 would tell anyone
+    # that an organisation exists behind a page that is not open to them.
     visit = Visit(request, org_slug)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     with org_scope(visit.org):
         if request.method == "POST":
             return _book(request, visit)
@@ -155,10 +157,11 @@ def book_page(request, org_slug):
         return render(request, "web/book.html", context)
 
 
-@require_http_methods(["GET", "HEAD"])
 def book_times(request, org_slug):
     """The free times of the chosen service and day alone (reloaded live)."""
     visit = Visit(request, org_slug)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     with org_scope(visit.org):
         return render(request, "web/_book_times.html", _context(request, visit))
 
