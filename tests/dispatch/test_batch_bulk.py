@@ -10,6 +10,7 @@ from switchboard.accounts.permissions import require
 from switchboard.bookings.models import Booking, BookingTransition
 from switchboard.common import clock
 from switchboard.dispatch import services as dispatch
+from switchboard.dispatch.models import Answer, PickupOffer
 from switchboard.dispatch.services import batch as batch_service
 from switchboard.dispatch.services.assign import assign_locked
 from switchboard.dispatch.services.batch_apply import lock_pairs
@@ -108,3 +109,27 @@ def test_bulk_apply_queries_do_not_grow_with_the_pairs(org, operator, frozen):
     many, many_queries = _apply_counting(org, operator)
     assert (few, many) == (2, 6)
     assert many_queries == few_queries
+
+
+def test_a_burst_of_deadlines_hands_over_in_one_job_run(org, operator, frozen):
+    first_round = [driver_at(org, km) for km in (1, 2, 3)]
+    pickups = [pickup_at(org, operator, km) for km in (1, 2, 3)]
+    offers = [dispatch.pickup_auto_assign(booking=b, acting_user=operator)[0] for b in pickups]
+    assert {o.driver_id for o in offers} == {d.pk for d in first_round}
+    second_round = {driver_at(org, km).pk for km in (1.2, 2.2, 3.2)}
+    clock.advance(timedelta(seconds=61))
+    marks = _marks()
+    assert dispatch.offers_expire_due() == 3
+    pending = PickupOffer.objects.filter(answer=Answer.PENDING)
+    # Each pickup offered to a driver not asked before, nobody offered two pickups.
+    assert sorted(o.booking_id for o in pending) == sorted(b.pk for b in pickups)
+    assert {o.driver_id for o in pending} == second_round
+    assert set(
+        PickupOffer.objects.filter(pk__in=[o.pk for o in offers]).values_list("answer", flat=True)
+    ) == {Answer.EXPIRED}
+    notes = [r.note for r in BookingTransition.objects.filter(pk__gt=marks[0])]
+    assert sum("expired" in n for n in notes) == 3
+    assert sum(n.startswith("Offered to") for n in notes) == 3
+    sent = OutboxEvent.objects.filter(pk__gt=marks[1], event="pickup-offer")
+    assert {e.payload["answer"] for e in sent} == {"expired", "pending"}
+    assert dispatch.offers_expire_due() == 0  # a second run changes nothing
