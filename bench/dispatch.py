@@ -13,7 +13,7 @@ bulk. Then:
    random pickup places. Target: p99 <= 20 ms.
 2. batch: `--batch-pickups` pending pickups (default 200) x `--batch-drivers` available
    drivers (500) in another organisation; `services.batch_assign(dry_run=False)`, reading
-   and writing included (every pair assigned through its locks). Target: <= 1 s, and its
+   and writing included (pairs locked, re-checked and written in bulk). Target: <= 1 s, and its
    total ETA / greedy's <= 1.0.
 3. hand-over: `--offers` pickups (default 40), each offered to a driver who never answers
    (timeout 1 s, deadlines `--spread` s apart on average) with a second driver free; the real
