@@ -1,6 +1,7 @@
 """The dispatch job: `expire_offers`, due at the earliest pending offer's deadline (and at
 least every `DISPATCH["OFFER_MAX_WAIT_SECONDS"]`), woken when an offer is sent. It expires
-what is due and sends each pickup's next offer; running it twice changes nothing."""
+what is due and sends each pickup's next offer, all in one pass; running it twice changes
+nothing."""
 
 from datetime import datetime, timedelta
 
@@ -9,7 +10,7 @@ from django.db.models import Min
 
 from switchboard.common.tenancy import cross_org
 from switchboard.dispatch.models import Answer, PickupOffer
-from switchboard.dispatch.services import offers
+from switchboard.dispatch.services import handover, offers
 from switchboard.scheduler import registry, runner
 from switchboard.scheduler.schedules import NextDeadline
 
@@ -24,7 +25,7 @@ def next_deadline() -> datetime | None:
 
 def expire_offers() -> dict:
     with cross_org():
-        return {"expired": offers.offers_expire_due()}
+        return {"expired": handover.offers_expire_due()}
 
 
 def wake_offers() -> None:

@@ -4,6 +4,8 @@ transaction, each carrying only the fields that channel's audience may read."""
 import json
 import logging
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -20,10 +22,48 @@ logger = logging.getLogger(__name__)
 
 _encoder = DjangoJSONEncoder()
 
-# Called with (organization, [events]) inside the transaction of every published event, so
-# that what they write commits or rolls back with the change: the webhooks app queues its
-# deliveries here (realtime imports no domain app). An error rolls the change back.
+# Called with (organization, events) inside the transaction of the published events (a
+# list: one event, or all of a `bulk()` block), so that what they write commits or rolls
+# back with the change: the webhooks app queues its deliveries here (realtime imports no
+# domain app). An error rolls the change back.
 event_hooks = Hooks("event_published")
+
+# The rows and events held back by an open `bulk()` block, written when it closes.
+_held: ContextVar[list | None] = ContextVar("outbox_held", default=None)
+
+
+@contextmanager
+def bulk():
+    """Hold every `publish` inside the block and write them when it closes: one insert for
+    all outbox rows (in publishing order), the hooks once per organisation with its events.
+    Each event is checked and filtered exactly as `publish` does at the time it is made.
+    Opened inside another `bulk()` block, it joins that one. An error drops what was held."""
+    if _held.get() is not None:
+        yield
+        return
+    held: list = []
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+    _flush(held)
+
+
+def _flush(held: list) -> None:
+    if not held:
+        return
+    events: dict = {}
+    with transaction.atomic(savepoint=False):
+        OutboxEvent.objects.bulk_create([row for _, rows, _ in held for row in rows])
+        for organization, _, declared in held:
+            if declared is not None:
+                events.setdefault(organization.pk, (organization, []))[1].append(declared)
+        for organization, declared in events.values():
+            event_hooks.run(organization, declared)
+        transaction.on_commit(nudge)
+        announce_commit()
+    logger.debug("outbox_written_in_bulk events=%d", len(held))
 
 
 def _plain(payload: dict) -> dict:
@@ -58,29 +98,11 @@ def publish_many(items: Iterable[tuple]) -> list[OutboxEvent]:
     event)` or `(organization, channels, event, also)`, with exactly the rows, payloads and
     hooks `publish` would write for it, in the given order. For batch work (the expiry
     sweep), where one insert per event would dominate."""
-    rows, declared = [], {}
-    for organization, channels, event, *rest in items:
-        if not is_declared(event):
-            raise TypeError(f"{event!r} is not a declared event.")
-        also = rest[0] if rest else frozenset()
-        for channel in dict.fromkeys(channels):
-            body = _plain(event.payload_for(channel_audience(channel) | also))
-            rows.append(
-                OutboxEvent(
-                    organization=organization, channel=channel, event=event.event_name, payload=body
-                )
-            )
-        declared.setdefault(organization.pk, (organization, []))[1].append(event)
-    if not rows:
-        return []
-    with transaction.atomic(savepoint=False):
-        created = OutboxEvent.objects.bulk_create(rows)
-        for organization, events in declared.values():
-            event_hooks.run(organization, events)
-        transaction.on_commit(nudge)
-        announce_commit()
-    logger.debug("outbox_written rows=%d", len(created))
-    return created
+    rows: list[OutboxEvent] = []
+    with bulk():
+        for organization, channels, event, *rest in items:
+            rows += publish(organization, channels, event, also=rest[0] if rest else frozenset())
+    return rows
 
 
 def outbox_write(
@@ -98,6 +120,10 @@ def _write(
         OutboxEvent(organization=organization, channel=channel, event=event, payload=_plain(body))
         for channel, body in bodies
     ]
+    held = _held.get()
+    if held is not None:
+        held.append((organization, rows, declared))
+        return rows
     # No savepoint of its own (two statements per event saved): an error here marks the
     # caller's transaction for rollback, so the change and its events still go together.
     with transaction.atomic(savepoint=False):

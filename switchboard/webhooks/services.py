@@ -152,8 +152,8 @@ def webhook_delivery_resend(
 
 def deliveries_enqueue(organization, events: list[Event]) -> int:
     """A delivery per active endpoint that wants each of `events`, inside the caller's
-    transaction (`realtime.publish` runs this for the events it writes, one call per
-    organisation and write, so a batch of events costs one look at the endpoints)."""
+    transaction (`realtime.publish` runs this for every published event, or every event of
+    a bulk block at once): one read of the endpoints, one insert."""
     with org_scope(organization):
         active = list(WebhookEndpoint.objects.filter(organization=organization, is_active=True))
     rows = []

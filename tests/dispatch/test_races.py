@@ -111,7 +111,7 @@ def race_accept_and_expiry(offer, driver) -> dict:
     def expire():
         start_line.wait()
         with cross_org():
-            results["expire"] = services.offers.offer_expire(offer.pk, at=after)
+            results["expire"] = services.handover.hand_over([offer.pk], at=after)
         connection.close()
 
     threads = [threading.Thread(target=accept), threading.Thread(target=expire)]
@@ -136,7 +136,7 @@ def test_an_accept_racing_the_timeout_has_one_winner():
         assert (results["accept"] == "won") != results["expire"]
         if results["accept"] == "won":
             assert offer.answer == Answer.ACCEPTED and booking.driver_id == driver.pk
-            assert not services.offers.offer_expire(offer.pk, at=results["after"])
+            assert not services.handover.hand_over([offer.pk], at=results["after"])
             offer.refresh_from_db()
             assert offer.answer == Answer.ACCEPTED
             # Free the driver for the next round.

@@ -1,7 +1,8 @@
 """Assign every pending pickup at once: the plan (`dispatch/batch.py`) for the pickups
 without an offer in flight and the available drivers with a fresh position; a dry run
-shows it beside greedy's; applying it assigns pair by pair, each under its locks and
-re-checked, and reports the pairs that changed meanwhile."""
+shows it beside greedy's; applying it locks every planned booking and driver, re-checks
+each pair and writes the pairs that still hold in bulk (`batch_apply`), and reports the
+pairs that changed meanwhile."""
 
 import logging
 
@@ -13,14 +14,13 @@ from switchboard.accounts.permissions import require
 from switchboard.bookings.models import Booking
 from switchboard.common.clock import now
 from switchboard.common.tenancy import org_scoped
-from switchboard.dispatch import batch, lock_objects
-from switchboard.dispatch import status as st
+from switchboard.dispatch import batch
 from switchboard.dispatch.eta import eta_matrix
 from switchboard.dispatch.models import Answer, PickupOffer
 from switchboard.dispatch.selectors import PICKUP_REQUESTED, available_positions, settings_for
-from switchboard.dispatch.services.assign import assign_locked
+from switchboard.dispatch.services.batch_apply import apply_pairs, changed_reason, lock_pairs
 from switchboard.dispatch.services.updates import send_driver_updates
-from switchboard.staff.models import StaffMember
+from switchboard.realtime import publish
 
 logger = logging.getLogger(__name__)
 
@@ -86,28 +86,27 @@ def batch_plan(organization, *, at=None) -> dict:
 @org_scoped
 def batch_assign(*, organization, acting_user: User | None, dry_run: bool = True, at=None):
     """The plan; unless `dry_run`, applied in one transaction: every planned booking and
-    driver locked (in that order, by id), each pair re-checked on what is true now and
-    assigned in a savepoint of its own; a pair that changed meanwhile is reported."""
+    driver locked (in that order, by id), each pair re-checked on what is true now, the
+    pairs that hold written together; a pair that changed meanwhile is reported."""
     role = require(organization, acting_user, "dispatch.batch_assign")
     at = at or now()
     result = batch_plan(organization, at=at) | {"dry_run": dry_run, "applied": [], "changed": []}
     if dry_run or not result["plan"]:
         return result
-    with transaction.atomic():
-        bookings, drivers, flags = _lock_pairs(result["plan"], at)
+    with transaction.atomic(), publish.bulk():
+        bookings, drivers, flags = lock_pairs(result["plan"], at)
+        ready = []
         for pair in result["plan"]:
             booking, driver = bookings.get(pair["booking_id"]), drivers[pair["driver_id"]]
-            reason = _changed(booking, driver, flags.get(driver.pk))
+            reason = changed_reason(booking, driver, flags.get(driver.pk))
             if reason is None:
-                with transaction.atomic():
-                    assign_locked(
-                        booking, driver, role=role, user=acting_user, at=at, announce=False
-                    )
+                ready.append((booking, driver))
                 result["applied"].append(pair)
             else:
                 result["changed"].append(
                     {"booking_id": pair["booking_id"], "driver_id": driver.pk, "reason": reason}
                 )
+        apply_pairs(organization, ready, role=role, user=acting_user, at=at)
         send_driver_updates(organization, [p["driver_id"] for p in result["applied"]], at=at)
     logger.info(
         "batch_assigned org=%s applied=%d changed=%d unassigned=%d",
@@ -117,38 +116,3 @@ def batch_assign(*, organization, acting_user: User | None, dry_run: bool = True
         len(result["unassigned"]),
     )
     return result
-
-
-def _lock_pairs(plan, at):
-    booking_ids = sorted(pair["booking_id"] for pair in plan)
-    driver_ids = sorted(pair["driver_id"] for pair in plan)
-    bookings = {
-        b.pk: b
-        for b in Booking.objects.select_for_update(of=("self",))
-        .select_related("service", "parent", "organization")
-        .filter(pk__in=booking_ids)
-        .order_by("pk")
-    }
-    query = StaffMember.objects.select_related("user", "position").filter(pk__in=driver_ids)
-    if lock_objects.driver_lock_enabled():
-        query = query.select_for_update(of=("self",))
-    drivers = {d.pk: d for d in query.order_by("pk")}
-    flags = {
-        row.pk: (row.on_duty, row.is_busy, row.is_offered)
-        for row in st.with_status_flags(StaffMember.objects.filter(pk__in=driver_ids), at)
-    }
-    return bookings, drivers, flags
-
-
-def _changed(booking, driver, flags) -> str | None:
-    """Why the pair no longer holds, or None."""
-    if booking is None or booking.status != PICKUP_REQUESTED:
-        return "The booking is not waiting for a driver any more."
-    on_duty, busy, offered = flags or (False, False, False)
-    if not on_duty:
-        return f"{driver.full_name} is not on duty."
-    if busy:
-        return f"{driver.full_name} is already on a pickup."
-    if offered:
-        return f"{driver.full_name} is considering another pickup."
-    return None

@@ -5,7 +5,7 @@ operators are told (`booking-unassigned`).
 
 The timeout is data (`expires_at`): an offer past it is never accepted, whether or not the
 job has run yet; the `expire_offers` job, due at the earliest deadline, makes it official
-and sends the next offer.
+and sends the next offer (`handover.py`, every due offer in one pass).
 """
 
 import logging
@@ -21,7 +21,7 @@ from switchboard.bookings.models import Booking
 from switchboard.common.clock import now
 from switchboard.common.errors import Conflict, Forbidden
 from switchboard.common.hooks import Hooks
-from switchboard.common.tenancy import org_scope, org_scoped
+from switchboard.common.tenancy import org_scoped
 from switchboard.dispatch import lock_objects
 from switchboard.dispatch.events import emit_pickup_offer
 from switchboard.dispatch.models import Answer, PickupOffer, PickupRequest
@@ -161,32 +161,3 @@ def offer_decline(*, offer: PickupOffer, acting_user: User | None, at=None):
         following, _ = send_next_offer(booking, user=acting_user, at=at)
     logger.info("offer_declined org=%s offer=%s", booking.organization.slug, offer.pk)
     return offer, following
-
-
-def offer_expire(offer_id, *, at) -> bool:
-    """One due offer made official (a job's step): expired, and the next one sent."""
-    with transaction.atomic():
-        booking_id = PickupOffer.objects.filter(pk=offer_id).values_list("booking_id", flat=True)
-        booking = booking_locks.lock_booking(booking_id.first())
-        offer = lock_objects.lock_offer(offer_id)
-        if offer.answer != Answer.PENDING or offer.expires_at > at:
-            return False  # answered or moved meanwhile: nothing to do
-        _expire_stale(booking, at)
-        if booking.status == "pickup_requested":
-            send_next_offer(booking, user=None, at=at)
-    return True
-
-
-def offers_expire_due(*, at=None, limit: int = 200) -> int:
-    """Every pending offer past its deadline, in every organisation (the job)."""
-    at = at or now()
-    due = list(
-        PickupOffer.objects.filter(answer=Answer.PENDING, expires_at__lte=at)
-        .order_by("expires_at", "pk")
-        .values_list("pk", "organization_id")[:limit]
-    )
-    expired = 0
-    for offer_id, organization_id in due:
-        with org_scope(organization_id):
-            expired += offer_expire(offer_id, at=at)
-    return expired
