@@ -81,7 +81,7 @@ def test_a_manager_adds_a_window_and_sees_what_changed(shop, owner):
     org, provider, _service = shop
     before = BookingSlot.objects.filter(provider=provider).count()
     response = logged_in(owner).post(
-        f"/o/{org.slug}/availability/change",
+        f"/o/{org.slug}/availability/change/",
         {
             "op": "add_window",
             "staff": provider.pk,
@@ -103,7 +103,7 @@ def test_a_bad_window_is_refused_next_to_its_field_and_changes_nothing(shop, own
     org, provider, _ = shop
     rows = ProviderAvailability.objects.count()
     response = logged_in(owner).post(
-        f"/o/{org.slug}/availability/change",
+        f"/o/{org.slug}/availability/change/",
         {"op": "add_window", "staff": provider.pk, "weekday": 9, "start_time": "nine"},
     )
     html = response.content.decode()
@@ -126,17 +126,17 @@ def test_staff_edit_only_their_own_availability(shop):
         "start_time": "06:00",
         "end_time": "07:00",
     }
-    assert client.post(f"/o/{org.slug}/availability/change", data).status_code == 403
+    assert client.post(f"/o/{org.slug}/availability/change/", data).status_code == 403
     assert (
         client.post(
-            f"/o/{org.slug}/availability/change", {"op": "remove_window", "id": window.pk}
+            f"/o/{org.slug}/availability/change/", {"op": "remove_window", "id": window.pk}
         ).status_code
         == 403
     )
     window.refresh_from_db()
     assert window.start_time == time(9)
     mine = client.post(
-        f"/o/{org.slug}/availability/change",
+        f"/o/{org.slug}/availability/change/",
         {"op": "add_window", "weekday": 2, "start_time": "10:00", "end_time": "11:00"},
     )
     assert mine.status_code == 200
@@ -148,7 +148,7 @@ def test_customers_and_other_organisations_get_no_availability(shop, customer, o
     assert logged_in(customer).get(f"/o/{org.slug}/availability/").status_code == 403
     assert logged_in(outsider).get(f"/o/{org.slug}/availability/").status_code == 404
     data = {"op": "remove_window", "id": ProviderAvailability.objects.get().pk}
-    assert logged_in(outsider).post(f"/o/{org.slug}/availability/change", data).status_code == 404
+    assert logged_in(outsider).post(f"/o/{org.slug}/availability/change/", data).status_code == 404
     assert ProviderAvailability.objects.count() == 1
 
 
@@ -156,18 +156,18 @@ def test_holidays_are_for_managers_and_an_exception_needs_its_hours(shop, owner)
     org, provider, service = shop
     monday = {"date": "2030-06-10", "is_off": "on", "note": "Bank holiday"}
     staff = logged_in(provider.user)
-    refused = staff.post(f"/o/{org.slug}/availability/change", {"op": "add_holiday"} | monday)
+    refused = staff.post(f"/o/{org.slug}/availability/change/", {"op": "add_holiday"} | monday)
     assert refused.status_code == 403
     assert AvailabilityException.objects.count() == 0
     half_day = {"op": "add_exception", "date": "2030-06-17", "start_time": "09:00"}
-    response = staff.post(f"/o/{org.slug}/availability/change", half_day)
+    response = staff.post(f"/o/{org.slug}/availability/change/", half_day)
     assert (
         response.status_code == 400 and 'data-testid="error-end_time"' in response.content.decode()
     )
     assert AvailabilityException.objects.count() == 0
     before = BookingSlot.objects.filter(service=service, starts_at__date="2030-06-10").count()
     added = logged_in(owner).post(
-        f"/o/{org.slug}/availability/change", {"op": "add_holiday", "staff": provider.pk} | monday
+        f"/o/{org.slug}/availability/change/", {"op": "add_holiday", "staff": provider.pk} | monday
     )
     html = added.content.decode()
     assert added.status_code == 200 and "Bank holiday" in html
@@ -186,12 +186,12 @@ def test_slot_health_is_for_managers_only(shop, owner, customer, outsider):
     assert logged_in(customer).get(f"/o/{org.slug}/slots/").status_code == 403
     assert logged_in(provider.user).get(f"/o/{org.slug}/slots/").status_code == 403
     assert logged_in(outsider).get(f"/o/{org.slug}/slots/").status_code == 404
-    assert logged_in(customer).post(f"/o/{org.slug}/slots/run").status_code == 403
+    assert logged_in(customer).post(f"/o/{org.slug}/slots/run/").status_code == 403
 
 
 def test_only_an_owner_switches_the_public_page(shop, owner, operator):
     org, _, _ = shop
-    url = f"/o/{org.slug}/slots/public"
+    url = f"/o/{org.slug}/slots/public/"
     assert (
         'data-testid="public-switch"'
         not in logged_in(operator).get(f"/o/{org.slug}/slots/").content.decode()
@@ -213,13 +213,13 @@ def test_run_now_is_a_dry_run_first(shop, owner):
     org, _provider, service = shop
     BookingSlot.objects.filter(service=service).delete()
     client = logged_in(owner)
-    dry = client.post(f"/o/{org.slug}/slots/run", {"dry_run": "1"})
+    dry = client.post(f"/o/{org.slug}/slots/run/", {"dry_run": "1"})
     assert dry.status_code == 200 and 'data-testid="run-for-real"' in dry.content.decode()
     assert BookingSlot.objects.filter(service=service).count() == 0
-    real = client.post(f"/o/{org.slug}/slots/run", {"dry_run": "0"})
+    real = client.post(f"/o/{org.slug}/slots/run/", {"dry_run": "0"})
     assert real.status_code == 200 and real["HX-Trigger"] == "slots-changed"
     assert BookingSlot.objects.filter(service=service).count() > 0
-    bad = client.post(f"/o/{org.slug}/slots/run", {"dry_run": "0", "days_ahead": "-3"})
+    bad = client.post(f"/o/{org.slug}/slots/run/", {"dry_run": "0", "days_ahead": "-3"})
     assert bad.status_code == 400
 
 
@@ -396,5 +396,5 @@ def test_unreadable_choices_on_the_booking_page_fall_back(shop, customer):
     client = logged_in(customer)
     for params in ({"service": "x", "day": "soon"}, {"day": "1900-01-01"}, {"day": "2030-02-30"}):
         assert client.get(f"/o/{org.slug}/book/", params).status_code == 200
-        assert client.get(f"/o/{org.slug}/book/times", params).status_code == 200
+        assert client.get(f"/o/{org.slug}/book/times/", params).status_code == 200
     assert client.get(f"/o/{org.slug}/availability/", {"staff": "x"}).status_code == 403
