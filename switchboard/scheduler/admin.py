@@ -2,18 +2,8 @@
 
 from django.contrib import admin
 
+from switchboard.common.admin import ReadOnlyAdmin
 from switchboard.scheduler.models import JobRun, JobState, Lease
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Lease)

@@ -4,6 +4,7 @@ dashboards; the admin has no service of its own to call here."""
 
 from django.contrib import admin
 
+from switchboard.common.admin import ReadOnlyAdmin
 from switchboard.staff.attendance.models import (
     AttendancePolicy,
     Break,
@@ -11,17 +12,6 @@ from switchboard.staff.attendance.models import (
     ClockLogCorrection,
     Shift,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ClockLog)
