@@ -62,6 +62,8 @@ def test_an_owner_adds_an_endpoint_and_follows_its_deliveries(
         assert receiver.ids() == [delivery.msg_id, delivery.msg_id]
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
+        # At phone width the navigation folds behind its Menu button.
+        page.click("[data-testid=nav-toggle]")
         page.click("[data-testid=nav-alerts]")
         page.click(f"[data-testid=ack-{alert.pk}]")
         page.locator(f"[data-testid=alert-{alert.pk}]").filter(has_text="acknowledged").wait_for()
