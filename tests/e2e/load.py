@@ -48,6 +48,8 @@ class Load:
         self.stack, self.seed = stack, stack.seed
         self.base = f"{stack.url}/api/orgs/{self.seed['org']}"
         self.session_seconds = session_seconds
+        # Bookings are made from tomorrow on: a start in the past is refused (back-dating).
+        self.first_start = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=1)
         self.outcomes: list[Outcome] = []
         self.stopping = threading.Event()
         self.free_at = dict.fromkeys(self.seed["pcs"], 0.0)  # machine -> when it is free
@@ -73,7 +75,7 @@ class Load:
             elif i % 7 == 0:
                 self.run("read", "GET", "bookings/?page_size=20")
             else:
-                at = datetime(2026, 6, 1, tzinfo=UTC) + timedelta(minutes=n * 100000 + i)
+                at = self.first_start + timedelta(minutes=n * 100000 + i)
                 body = {
                     "service": self.seed["service"],
                     "starts_at": at.isoformat(),
@@ -91,9 +93,11 @@ class Load:
             return pc
 
     def session_body(self, pc) -> dict:
-        # One minute that started earlier: it ends `session_seconds` from now.
+        # One minute that started earlier: it ends `session_seconds` from now. That start may
+        # lie in the previous minute, which back-dating refuses without `allow_past` (the
+        # load runs as an operator, who may pass it).
         started = datetime.now(UTC) - timedelta(seconds=60 - self.session_seconds)
-        return {"resource": pc, "minutes": 1, "starts_at": started.isoformat()}
+        return {"resource": pc, "minutes": 1, "starts_at": started.isoformat(), "allow_past": True}
 
     def run(self, kind, method, tail, body=None) -> None:
         started = time.monotonic()
@@ -188,7 +192,9 @@ class Listeners:
         after = listener.last()
         while True:
             query = f"channel={listener.channel}&after={after}&limit=500"
-            status, page = call(f"{self.stack.url}/api/realtime/events?{query}", self.seed["token"])
+            status, page = call(
+                f"{self.stack.url}/api/realtime/events/?{query}", self.seed["token"]
+            )
             if status != 200:
                 raise OSError(f"replay answered {status}")
             ids = [event["event_id"] for event in page["events"]]

@@ -28,12 +28,21 @@ class Subscriptions:
         return subscribers.values() if subscribers else ()
 
     async def join(self, client: Client, channel: str, member: Member) -> None:
-        host = self.host
         client.channels[channel] = member
-        self.subscribers.setdefault(channel, {})[client.socket_id] = client
-        if protocol.is_user_channel(channel):
-            await self.confirm(client, channel)
-            return
+        if not protocol.is_user_channel(channel):
+            await self._announce(client, channel, member)
+        await self.confirm(client, channel)
+        # Only now does the client get the channel's events: one published during the
+        # awaits above would otherwise reach it before `subscription_succeeded`, and a
+        # client that then replays "after the last event it saw" would skip the ones in
+        # between. What is published before this line, the client's replay brings.
+        if channel in client.channels:  # it may have left during the awaits
+            self.subscribers.setdefault(channel, {})[client.socket_id] = client
+        if protocol.is_cache(channel):
+            await self._send_cached(client, channel)
+
+    async def _announce(self, client: Client, channel: str, member: Member) -> None:
+        host = self.host
         if await host.state.channel_added(channel) and host.webhooks.enabled:
             await host.webhooks.occupied(channel)
         if member is not None:
@@ -42,9 +51,6 @@ class Subscriptions:
                 await self.member_joined(channel, user_id, info, exclude=client.socket_id)
                 if host.webhooks.enabled:
                     await host.webhooks.member_added(channel, user_id)
-        await self.confirm(client, channel)
-        if protocol.is_cache(channel):
-            await self._send_cached(client, channel)
 
     async def confirm(self, client: Client, channel: str) -> None:
         """`subscription_succeeded`, with the member list on a presence channel."""
