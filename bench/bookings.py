@@ -120,6 +120,8 @@ def server_environment(var_dir: str, database_url: str | None) -> dict:
         {
             "SWITCHBOARD_VAR_DIR": var_dir,
             "DEBUG": "0",
+            # Plain HTTP on loopback: no TLS proxy in front to redirect to.
+            "SECURE_SSL_REDIRECT": "0",
             "SECRET_KEY": secrets.token_urlsafe(40),
             "ALLOWED_HOSTS": "127.0.0.1",
             "PUSHER_APP_ID": "424242",

@@ -115,7 +115,7 @@ def time_api(owner, service, days: int, requests: int) -> dict:
         started = time.perf_counter()
         response = client.get(url, query)
         latencies.append(time.perf_counter() - started)
-        assert response.status_code == 200, response.content[:200]
+        assert response.status_code == 200, (response.status_code, response.content[:200])
         count = len(response.json())
     latencies.sort()
     return {
