@@ -17,6 +17,12 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchboard.settings")
 django_application = get_asgi_application()
 
+from django.conf import settings  # noqa: E402 - after set-up
+
+from switchboard.common.request_slots import RequestSlots  # noqa: E402
+
+django_application = RequestSlots(django_application, settings.REQUEST_SLOTS)
+
 from switchboard import lifespan as hooks  # noqa: E402 - needs Django set up
 from switchboard.realtime.server.app import get_server  # noqa: E402
 from switchboard.realtime.server.signals import install_shutdown_signals  # noqa: E402

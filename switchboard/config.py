@@ -51,6 +51,8 @@ def database_settings():
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'switchboard.sqlite3'}"
     config = dj_database_url.parse(url, conn_max_age=0)
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Django's backend with writers queued in arrival order (common/sqlite_backend).
+        config["ENGINE"] = "switchboard.common.sqlite_backend"
         # WAL lets readers run beside a writer; IMMEDIATE takes the write lock at BEGIN so
         # two writers queue on the busy timeout instead of failing with "database is locked".
         config["OPTIONS"] = {

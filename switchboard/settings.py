@@ -185,6 +185,9 @@ REST_FRAMEWORK = {
 # A JSON body larger than this is refused with 413; one nested deeper, with 400.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
 API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
+# Django requests at work at once per process, admitted in arrival order; 0 = no limit
+# (switchboard/common/request_slots.py, docs/performance.md "Request slots").
+REQUEST_SLOTS = env_int("REQUEST_SLOTS", 4)
 
 # Anonymous bookings on a public booking page, per client address and organisation
 # ("<count>/<second|minute|hour|day>"; docs/slots.md, "Pages").

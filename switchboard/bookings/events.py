@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Annotated, ClassVar
 
 from switchboard.accounts.permissions import STAFF
-from switchboard.bookings.selectors import employees_with_workload
+from switchboard.bookings.selectors import staff_with_workload
 from switchboard.bookings.sessions_selectors import remaining_seconds, resource_with_status
 from switchboard.common.clock import now
 from switchboard.realtime.events import Event, declare
@@ -230,9 +230,8 @@ def workload_updated_items(organization, staff_ids) -> list[tuple]:
     """What `emit_workload_updated` publishes, as `publish_many` items (one query)."""
     if not staff_ids:
         return []
-    rows = employees_with_workload(organization, is_active=None).filter(pk__in=list(staff_ids))
     items = []
-    for staff in rows.order_by("pk"):
+    for staff in staff_with_workload(organization, staff_ids):
         channels = [org_channel(organization.slug), staff_channel(organization.slug, staff.pk)]
         if staff.department is not None:
             channels.append(dept_channel(organization.slug, staff.department.slug))

@@ -34,8 +34,10 @@ from django.db.models.functions import Coalesce
 from switchboard.accounts.permissions import CUSTOMER, MANAGERS, STAFF, acting_role, may
 from switchboard.bookings.models import Booking, BookingTransition
 from switchboard.bookings.workflows import WORKFLOWS
-from switchboard.catalog.selectors import qualified_staff
+from switchboard.catalog.selectors import staff_qualified
 from switchboard.common.errors import Forbidden, NotFound
+from switchboard.common.prepared import Prepared
+from switchboard.common.tenancy import current_organization
 from switchboard.staff.models import StaffMember
 from switchboard.staff.selectors import staff_for_user
 
@@ -147,13 +149,40 @@ def employee_get(organization, pk) -> StaffMember:
     return staff
 
 
-def workloads(staff_ids) -> dict[int, tuple[int, int]]:
-    """{staff id: (current assignments, capacity)} for the given staff, in one query."""
-    rows = with_load(StaffMember.objects.filter(pk__in=list(staff_ids)))
-    return {
-        pk: (load, cap)
-        for pk, load, cap in rows.values_list("pk", "current_assignments", "capacity")
-    }
+def _load_rows(*, organization, ids):
+    staff = StaffMember.objects.for_org(organization).filter(pk__in=ids)
+    return with_load(staff).values_list("pk", "current_assignments", "capacity")
+
+
+_loads = Prepared(_load_rows)
+
+
+def workloads(staff_ids, *, organization=None) -> dict[int, tuple[int, int]]:
+    """{staff id: (current assignments, capacity)} for the given staff, in one query
+    (the active scope's organisation unless one is given)."""
+    organization = organization or current_organization()
+    rows = _loads(organization=organization, ids=sorted(set(staff_ids)))
+    return {pk: (load, cap) for pk, load, cap in rows}
+
+
+def _candidate_rows(*, organization, skill, service, only):
+    last_assigned = (
+        Booking.objects.filter(assignee=OuterRef("pk"), assigned_at__isnull=False)
+        .order_by("-assigned_at")
+        .values("assigned_at")[:1]
+    )
+    qs = staff_qualified(organization=organization, skill=skill, service=service)
+    if only is not None:
+        qs = qs.filter(pk__in=only)
+    return (
+        with_load(qs)
+        .select_related("user")
+        .annotate(last_assigned_at=Subquery(last_assigned))
+        .order_by("current_assignments", F("last_assigned_at").asc(nulls_first=True), "pk")
+    )
+
+
+_candidates = Prepared(_candidate_rows)
 
 
 def assignment_candidates(service, *, only=None) -> list[StaffMember]:
@@ -162,20 +191,24 @@ def assignment_candidates(service, *, only=None) -> list[StaffMember]:
     Full staff are included (a lock-and-recount may find them free again); the caller skips
     anyone at capacity. `only` narrows to the given staff ids (the ones locked).
     """
-    last_assigned = (
-        Booking.objects.filter(assignee=OuterRef("pk"), assigned_at__isnull=False)
-        .order_by("-assigned_at")
-        .values("assigned_at")[:1]
+    return _candidates(
+        organization=service.organization_id,
+        skill=service.skill_id,
+        service=service.pk,
+        only=None if only is None else sorted(set(only)),
     )
-    qs = qualified_staff(service)
-    if only is not None:
-        qs = qs.filter(pk__in=list(only))
-    return list(
-        with_load(qs)
-        .select_related("user")
-        .annotate(last_assigned_at=Subquery(last_assigned))
-        .order_by("current_assignments", F("last_assigned_at").asc(nulls_first=True), "pk")
-    )
+
+
+def _workload_rows(*, organization, ids):
+    return employees_with_workload(organization, is_active=None).filter(pk__in=ids).order_by("pk")
+
+
+_workload_of = Prepared(_workload_rows)
+
+
+def staff_with_workload(organization, staff_ids) -> list[StaffMember]:
+    """These staff members (any, active or not) annotated as the Employees list is, by id."""
+    return _workload_of(organization=organization, ids=sorted(set(staff_ids)))
 
 
 def active_assignments(organization, staff: StaffMember) -> QuerySet:

@@ -1,3 +1,5 @@
+from django.db.models import Exists, Q
+
 from switchboard.catalog.models import Resource, Service
 from switchboard.common.errors import NotFound
 from switchboard.staff.models import StaffMember
@@ -38,12 +40,18 @@ def resource_get(organization, pk) -> Resource:
 
 def qualified_staff(service: Service):
     """Active staff who may be assigned to `service`: its skill, and its providers if any."""
-    qs = StaffMember.objects.for_org(service.organization_id).filter(is_active=True)
-    if service.skill_id:
-        qs = qs.filter(skills=service.skill_id)
-    if service.providers.exists():
-        qs = qs.filter(pk__in=service.providers.values("pk"))
-    return qs
+    return staff_qualified(
+        organization=service.organization_id, skill=service.skill_id, service=service.pk
+    )
+
+
+def staff_qualified(*, organization, skill, service):
+    """`qualified_staff` from ids alone (a prepared read builds it with stand-ins)."""
+    qs = StaffMember.objects.for_org(organization).filter(is_active=True)
+    if skill is not None:
+        qs = qs.filter(skills=skill)
+    providers = Service.providers.through.objects.filter(service_id=service)
+    return qs.filter(~Exists(providers) | Q(pk__in=providers.values("staffmember_id")))
 
 
 def is_qualified(service: Service, staff: StaffMember) -> bool:

@@ -95,8 +95,11 @@ def prune(directory: Path, *, keep: int) -> int:
     return len(old)
 
 
+SQLITE_ENGINES = {"django.db.backends.sqlite3", "switchboard.common.sqlite_backend"}
+
+
 def _is_sqlite(database: dict) -> bool:
-    return database["ENGINE"] == "django.db.backends.sqlite3"
+    return database["ENGINE"] in SQLITE_ENGINES
 
 
 def _sqlite_copy(source: str, target: Path) -> None:

@@ -57,7 +57,7 @@ def fresh_database(tmp_path: Path) -> dict:
 
 
 def ids_in(database: dict, table: str) -> set[int]:
-    if database["ENGINE"].endswith("sqlite3"):
+    if database["ENGINE"] in backup.SQLITE_ENGINES:
         with sqlite3.connect(database["NAME"]) as db:
             return {row[0] for row in db.execute(f"SELECT id FROM {table}")}
     conninfo = {

@@ -1,0 +1,144 @@
+"""Reads whose SQL the ORM builds once and that then run with new values.
+
+Building and compiling a queryset with a few correlated subqueries (the derived workload)
+costs ten times what running it does: a booking request spent most of its time there
+(docs/performance.md, "Profile of one request"). A `Prepared` read is written as a normal
+queryset-building function; it is called once per *shape* with stand-in values, compiled,
+and every later call runs the same SQL with its own values and comes back through Django's
+own iterables (model instances with their select_related rows and annotations, or values
+dicts), converters included.
+
+The shape is the kind of each argument: a scalar, None, or a list of a given length (the
+SQL of `pk__in` depends on the length). Arguments must reach the SQL only as parameters
+compared or matched as they are: a builder may branch on whether an argument is None, but
+not on its value, nor transform it. Arguments are ids and whole numbers.
+
+Tenancy: every read takes `organization` (an id or an instance) and is built inside that
+stand-in's scope, so the scope's own filter is a parameter too. When called, it behaves as
+the ORM would: outside any scope it raises ScopeError; in another organisation's scope it
+finds nothing; across organisations (`cross_org`) it reads the organisation it was given.
+"""
+
+import copy
+import threading
+from itertools import count
+
+from django.db import connections
+from django_scopes import get_scope
+
+from switchboard.common.tenancy import DIMENSION, ScopeError, org_scope
+
+# Stand-ins nobody's data holds; each argument of a build gets its own. Inside the range of
+# a positive 32-bit integer field: Django knows that a value outside a field's range
+# matches nothing and would compile the query to no SQL at all.
+_FIRST_STAND_IN = 2_047_311_000
+
+
+class Prepared:
+    def __init__(self, build):
+        self.build = build
+        self._compiled: dict[tuple, tuple] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, **values) -> list:
+        """The rows for `values` (a list: the SQL is fixed, so nothing may be chained on).
+        An empty list among the values matches nothing, and answers [] at once."""
+        organization = _scope_allows(values["organization"])
+        if organization is None:
+            return []
+        values = {**values, "organization": organization}
+        values = {k: sorted(v) if isinstance(v, (set, frozenset)) else v for k, v in values.items()}
+        if any(isinstance(v, (list, tuple)) and not v for v in values.values()):
+            return []
+        key = tuple((name, _kind(value)) for name, value in sorted(values.items()))
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(key) or self._prepare(key, values)
+        template_qs, compiler, sql, slots = compiled
+        params = tuple(_fill(slot, values) for slot in slots)
+        return list(_bound(template_qs, compiler, sql, params))
+
+    def _prepare(self, key, values):
+        stand_ins, originals = _stand_ins(values)
+        with org_scope(stand_ins["organization"]):
+            qs = self.build(**stand_ins)
+        compiler = qs.query.get_compiler(using=qs.db)
+        sql, params = compiler.as_sql()
+        slots = [originals.get(_hashable(p), ("const", p)) for p in params]
+        compiled = (qs, compiler, sql, slots)
+        self._compiled[key] = compiled
+        return compiled
+
+
+def _scope_allows(organization):
+    """The organisation id to read, None when the active scope hides it (django-scopes'
+    rules: no scope is an error, a scope of None or of a list lets through what it names)."""
+    organization = getattr(organization, "pk", organization)
+    scope = get_scope()
+    if not scope.get("_enabled", True):
+        return organization
+    if DIMENSION not in scope:
+        raise ScopeError("A scope on dimension(s) organization needs to be active for this query.")
+    active = scope[DIMENSION]
+    if active is None:
+        return organization
+    allowed = active if isinstance(active, (list, tuple)) else [active]
+    return organization if organization in [getattr(a, "pk", a) for a in allowed] else None
+
+
+def _kind(value):
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return ("list", len(value))
+    return "one"
+
+
+def _hashable(value):
+    try:
+        hash(value)
+    except TypeError:
+        return None
+    return value
+
+
+def _stand_ins(values):
+    numbers = count(_FIRST_STAND_IN, -1)
+    stand_ins, originals = {}, {}
+    for name, value in values.items():
+        kind = _kind(value)
+        if kind is None:
+            stand_ins[name] = None
+        elif kind == "one":
+            stand_ins[name] = n = next(numbers)
+            originals[n] = ("one", name)
+        else:
+            stand_ins[name] = ids = [next(numbers) for _ in value]
+            for i, n in enumerate(ids):
+                originals[n] = ("item", name, i)
+    return stand_ins, originals
+
+
+def _fill(slot, values):
+    if slot[0] == "const":
+        return slot[1]
+    if slot[0] == "one":
+        value = values[slot[1]]
+        return getattr(value, "pk", value)
+    return values[slot[1]][slot[2]]
+
+
+def _bound(template_qs, template_compiler, sql, params):
+    qs = template_qs._chain()
+    alias = qs.db
+
+    def get_compiler(using=None, connection=None, elide_empty=True):
+        compiler = copy.copy(template_compiler)
+        # A compiler holds the connection of the thread that made it: use this one's.
+        compiler.connection = connections[alias]
+        compiler.as_sql = lambda *args, **kwargs: (sql, params)
+        return compiler
+
+    qs.query.get_compiler = get_compiler
+    return qs

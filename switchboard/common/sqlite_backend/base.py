@@ -1,0 +1,105 @@
+"""Django's SQLite backend, with writers let in one at a time in arrival order.
+
+SQLite has one write lock. A writer that finds it taken sleeps in the busy handler and
+tries again after 1, 2, 5 … 100 ms, so under load the writers that happen to retry at the
+right moment pass again and again while others wait seconds. Here a transaction first
+takes a gate: a lock shared by the process's threads, then an advisory lock (flock) on a
+file beside the database, shared by every process. Each waits in the kernel and is woken
+when the lock is released, so the write lock goes round the waiters instead of to the
+luckiest one (docs/performance.md, "SQLite writers").
+
+Correctness never rests on the gate: SQLite's own lock still decides, and a process that
+opens the file without the gate (the sqlite3 shell, a backup) is merely not queued.
+"""
+
+import fcntl
+import os
+import threading
+
+from django.db.backends.sqlite3 import base
+from django.db.utils import OperationalError
+
+# As long as SQLite's busy timeout: past it a writer gives up with "database is locked".
+GATE_TIMEOUT = 30.0
+
+_gates: dict[str, "_Gate"] = {}
+_gates_lock = threading.Lock()
+
+
+class _Gate:
+    """One per database file and process: a thread lock, then the file's flock."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.thread_lock = threading.Lock()
+        self.fd: int | None = None
+
+    def enter(self, timeout: float) -> None:
+        if not self.thread_lock.acquire(timeout=timeout):
+            raise OperationalError("database is locked (waited for the write gate)")
+        try:
+            if self.fd is None:
+                self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            # Blocks in the kernel (the GIL is released) until the holder lets go; a process
+            # that dies holding it lets go too.
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        except BaseException:
+            self.thread_lock.release()
+            raise
+
+    def leave(self) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        self.thread_lock.release()
+
+
+def gate_for(database_path: str) -> _Gate:
+    with _gates_lock:
+        gate = _gates.get(database_path)
+        if gate is None:
+            gate = _gates[database_path] = _Gate(f"{database_path}.write-gate")
+        return gate
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._gate_held: _Gate | None = None
+
+    def _gate(self) -> _Gate | None:
+        if self.is_in_memory_db():
+            return None
+        return gate_for(os.path.abspath(str(self.settings_dict["NAME"])))
+
+    def _start_transaction_under_autocommit(self):
+        gate = self._gate()
+        if gate is not None and self._gate_held is None:
+            gate.enter(GATE_TIMEOUT)
+            self._gate_held = gate
+        try:
+            super()._start_transaction_under_autocommit()
+        except BaseException:
+            self._leave_gate()
+            raise
+
+    def _leave_gate(self):
+        gate, self._gate_held = self._gate_held, None
+        if gate is not None:
+            gate.leave()
+
+    def _commit(self):
+        try:
+            return super()._commit()
+        finally:
+            self._leave_gate()
+
+    def _rollback(self):
+        try:
+            return super()._rollback()
+        finally:
+            self._leave_gate()
+
+    def _close(self):
+        try:
+            return super()._close()
+        finally:
+            self._leave_gate()
