@@ -10,6 +10,7 @@ services see as `acting_user=None`.
 
 from switchboard.accounts.models import Membership, Role
 from switchboard.common.errors import Forbidden
+from switchboard.common.prepared import Prepared
 
 OWNER = Role.OWNER.value
 OPERATOR = Role.OPERATOR.value
@@ -156,11 +157,17 @@ def acting_role(organization, user) -> str | None:
         return SYSTEM
     if user.is_superuser:
         return OWNER
-    return (
-        Membership.objects.filter(organization=organization, user=user, is_active=True)
-        .values_list("role", flat=True)
-        .first()
-    )
+    roles = _roles(organization=organization, user=user)
+    return roles[0] if roles else None
+
+
+def _role_rows(*, organization, user):
+    members = Membership.objects.filter(organization=organization, user=user, is_active=True)
+    return members.values_list("role", flat=True)[:1]
+
+
+# Asked several times a request: compiled once (common/prepared.py).
+_roles = Prepared(_role_rows, scoped=False)
 
 
 def may(role: str | None, action: str) -> bool:

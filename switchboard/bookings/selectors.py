@@ -239,6 +239,21 @@ def bookings_base(organization) -> QuerySet:
     )
 
 
+def _booking_rows(*, organization, pk):
+    return bookings_base(organization).filter(pk=pk)
+
+
+_booking_by_id = Prepared(_booking_rows)
+
+
+def booking_read(organization, pk) -> Booking:
+    """One booking with its related rows, as the API answers it, or NotFound."""
+    rows = _booking_by_id(organization=organization, pk=pk)
+    if not rows:
+        raise NotFound("No such booking.")
+    return rows[0]
+
+
 def active_bookings() -> Q:
     """Bookings in an active state of their own workflow (whoever holds them)."""
     return _any(

@@ -35,18 +35,22 @@ _FIRST_STAND_IN = 2_047_311_000
 
 
 class Prepared:
-    def __init__(self, build):
+    """`scoped=False` for a model outside tenancy (memberships): no scope is needed."""
+
+    def __init__(self, build, *, scoped: bool = True):
         self.build = build
+        self.scoped = scoped
         self._compiled: dict[tuple, tuple] = {}
         self._lock = threading.Lock()
 
     def __call__(self, **values) -> list:
         """The rows for `values` (a list: the SQL is fixed, so nothing may be chained on).
         An empty list among the values matches nothing, and answers [] at once."""
-        organization = _scope_allows(values["organization"])
-        if organization is None:
-            return []
-        values = {**values, "organization": organization}
+        if self.scoped:
+            organization = _scope_allows(values["organization"])
+            if organization is None:
+                return []
+            values = {**values, "organization": organization}
         values = {k: sorted(v) if isinstance(v, (set, frozenset)) else v for k, v in values.items()}
         if any(isinstance(v, (list, tuple)) and not v for v in values.values()):
             return []
@@ -61,7 +65,10 @@ class Prepared:
 
     def _prepare(self, key, values):
         stand_ins, originals = _stand_ins(values)
-        with org_scope(stand_ins["organization"]):
+        if self.scoped:
+            with org_scope(stand_ins["organization"]):
+                qs = self.build(**stand_ins)
+        else:
             qs = self.build(**stand_ins)
         compiler = qs.query.get_compiler(using=qs.db)
         sql, params = compiler.as_sql()

@@ -16,6 +16,7 @@ from switchboard.alerts import services as alerts
 from switchboard.common.clock import now
 from switchboard.common.errors import InvalidInput
 from switchboard.common.hooks import Hooks
+from switchboard.common.prepared import Prepared
 from switchboard.common.tenancy import in_scope, org_scope, org_scoped
 from switchboard.realtime.events import Event, declared_events
 from switchboard.webhooks import signing
@@ -150,12 +151,20 @@ def webhook_delivery_resend(
     return delivery
 
 
+def _endpoint_rows(*, organization):
+    return WebhookEndpoint.objects.filter(organization=organization, is_active=True)
+
+
+# Read for every published event: compiled once (common/prepared.py).
+_active_endpoints = Prepared(_endpoint_rows)
+
+
 def deliveries_enqueue(organization, events: list[Event]) -> int:
     """A delivery per active endpoint that wants each of `events`, inside the caller's
     transaction (`realtime.publish` runs this for every published event, or every event of
     a bulk block at once): one read of the endpoints, one insert."""
     with org_scope(organization):
-        active = list(WebhookEndpoint.objects.filter(organization=organization, is_active=True))
+        active = _active_endpoints(organization=organization)
     rows = []
     for event in events:
         wanted = [endpoint for endpoint in active if event.event_name in endpoint.events]

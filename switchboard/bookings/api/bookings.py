@@ -21,6 +21,7 @@ from switchboard.bookings.api.serializers import (
 from switchboard.bookings.filters import BookingFilter
 from switchboard.bookings.models import Booking
 from switchboard.bookings.selectors import (
+    booking_read,
     bookings_list,
     bookings_visible,
     sees_internal_fields,
@@ -132,7 +133,7 @@ class BookingViewSet(
         return CustomerBookingSerializer
 
     def _answer(self, booking, code=status.HTTP_200_OK):
-        fresh = bookings_list(self.organization).get(pk=booking.pk)
+        fresh = booking_read(self.organization, booking.pk)
         return Response(self.get_serializer_class()(fresh).data, status=code)
 
     @extend_schema(request=BookingCreateSerializer, responses={201: BookingSerializer})
