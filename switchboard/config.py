@@ -63,9 +63,17 @@ def database_settings():
         # A file, not memory: tests race real threads and live servers against it.
         config["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
     elif config["ENGINE"] == "django.db.backends.postgresql":
+        options = config.setdefault("OPTIONS", {})
         pool = database_pool_options(os.environ)
         if pool:
-            config.setdefault("OPTIONS", {})["pool"] = pool
+            options["pool"] = pool
+        # Parameters bound by the server, and a statement run a few times on a connection
+        # prepared there: the workload queries cost more to plan than to run
+        # (docs/performance.md, "Prepared statements"). Django turns preparing off for the
+        # sake of transaction-pooling proxies (PgBouncer); DATABASE_PREPARE=0 does too.
+        if env_bool("DATABASE_PREPARE", True):
+            options["server_side_binding"] = True
+            options["prepare_threshold"] = 2
     return config
 
 
