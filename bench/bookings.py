@@ -262,6 +262,54 @@ async def run_clients(url: str, token: str, clients: int, seconds: float, make) 
         return time.monotonic() - started
 
 
+async def open_loop(url: str, token: str, ids: dict, rate: float, seconds: float):
+    """Bookings arriving on a fixed schedule, whatever the server's pace: each one's latency
+    runs from when it was due, so a server that falls behind is charged for the queue."""
+    import httpx
+
+    creates, cancels = Tally(), Tally()
+    headers = {"Authorization": f"Token {token}"}
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+    async with httpx.AsyncClient(
+        base_url=url, headers=headers, limits=limits, timeout=60
+    ) as client:
+        started = time.monotonic()
+        arrivals = []
+        for n in range(int(rate * seconds)):
+            due = started + n / rate
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            arrivals.append(asyncio.create_task(arrival(client, creates, cancels, ids, n, due)))
+        await asyncio.gather(*arrivals)
+    return creates, cancels
+
+
+async def arrival(client, creates: Tally, cancels: Tally, ids: dict, n: int, due: float):
+    import httpx
+
+    base = f"/api/orgs/{ORG_SLUG}/bookings/"
+    body = {
+        "service": ids["service"],
+        "starts_at": "2030-01-01T00:00:00Z",
+        "customer_name": f"Walk-in {n}",
+        "auto_assign": True,
+    }
+    try:
+        created = await client.post(base, json=body)
+    except httpx.TransportError:
+        creates.errors += 1
+        return
+    creates.latencies.append(time.monotonic() - due)
+    if created.status_code != 201:
+        creates.errors += 1
+        return
+    creates.created += 1
+    if created.json()["assignee"] is not None:
+        creates.assigned += 1
+        await timed(
+            client, cancels, "PATCH", f"{base}{created.json()['id']}/", {"status": "cancelled"}
+        )
+
+
 class Monitor(threading.Thread):
     """Samples everyone's derived workload and counts anyone found over capacity."""
 
@@ -318,6 +366,9 @@ def drift(url: str, token: str, org_id: int) -> int:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", help="a PostgreSQL server; default SQLite")
+    parser.add_argument(
+        "--both", action="store_true", help="SQLite, then the --database-url server, one line"
+    )
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
     # Fewer places than clients, so that assignments meet full staff and the lock is contended.
@@ -325,12 +376,52 @@ def main():
     parser.add_argument("--capacity", type=int, default=2)
     # More than one process, so that transactions really run at the same time.
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--open-rate", type=float, default=20.0, help="open loop: bookings/s")
+    parser.add_argument("--open-duration", type=float, default=30.0, help="open loop: seconds")
     args = parser.parse_args()
+    if args.both and not args.database_url:
+        parser.error("--both needs --database-url")
+    if not args.both:
+        print(json.dumps(run(args, args.database_url)))
+        return
+    sqlite = run_in_child(args, None)
+    postgresql = run_in_child(args, args.database_url)
+    sqlite_rate = sqlite["bookings"]["requests_per_s"]
+    print(
+        json.dumps(
+            {
+                "benchmark": "bookings",
+                "sqlite": sqlite,
+                "postgresql": postgresql,
+                "postgresql_to_sqlite": round(
+                    postgresql["bookings"]["requests_per_s"] / sqlite_rate, 3
+                )
+                if sqlite_rate
+                else None,
+            }
+        )
+    )
 
+
+def run_in_child(args, database_url: str | None) -> dict:
+    """One database's run in a process of its own (Django is set up once per process)."""
+    command = [sys.executable, __file__, *_passed_on(args)]
+    if database_url:
+        command += ["--database-url", database_url]
+    out = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _passed_on(args) -> list[str]:
+    names = ("clients", "duration", "staff", "capacity", "workers", "open_rate", "open_duration")
+    return [x for name in names for x in (f"--{name.replace('_', '-')}", str(getattr(args, name)))]
+
+
+def run(args, database_url: str | None) -> dict:
     var_dir = tempfile.mkdtemp(prefix="sb-bench-bookings-")
-    database_url, pg_name = None, None
-    if args.database_url:
-        database_url, pg_name = fresh_postgres(args.database_url)
+    pg_server, pg_name = database_url, None
+    if database_url:
+        database_url, pg_name = fresh_postgres(database_url)
     env = server_environment(var_dir, database_url)
     os.environ.update(env)
     if not database_url:
@@ -349,64 +440,8 @@ def main():
         django.setup()
         from django.db import connection
 
-        from switchboard.common.proxies import trusted_proxies, uvicorn_proxy_args
-
         ids = populate(args.staff, args.capacity)
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        server_env = env | {SERVER_FLAG: "1", "BENCH_ORG_ID": str(ids["org"])}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "bench.bookings:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-                # Forwarded headers trusted only from TRUSTED_PROXIES, as `make run` does.
-                *uvicorn_proxy_args(trusted_proxies(server_env)),
-            ],
-            cwd=ROOT,
-            env=server_env,
-        )
-        wait_until_up(url, server)
-
-        bookings = Tally()
-        monitor = Monitor(ids["org"])
-        monitor.start()
-        booking_seconds = asyncio.run(
-            run_clients(
-                url,
-                ids["token"],
-                args.clients,
-                args.duration,
-                lambda client, n, deadline: booking_client(client, bookings, ids, n, deadline),
-            )
-        )
-        monitor.stop.set()
-        monitor.join()
-        drifted = drift(url, ids["token"], ids["org"])
-
-        bare = Tally()
-        bare_seconds = asyncio.run(
-            run_clients(
-                url,
-                ids["token"],
-                args.clients,
-                args.duration,
-                lambda client, n, deadline: insert_client(client, bare, deadline),
-            )
-        )
-        connection.close()
-        booking_stats = bookings.summary(booking_seconds)
-        bare_stats = bare.summary(bare_seconds)
+        url, server = start_server(env, ids, args.workers)
         result = {
             "benchmark": "bookings",
             "database": "postgresql" if database_url else "sqlite",
@@ -415,25 +450,10 @@ def main():
             "uvicorn_workers": args.workers,
             "staff": args.staff,
             "capacity": args.capacity,
-            "bookings": booking_stats
-            | {
-                "bookings_created": bookings.created,
-                "auto_assigned": bookings.assigned,
-                "left_unassigned": bookings.created - bookings.assigned,
-                "cancelled": bookings.cancelled,
-                "workload_samples": monitor.samples,
-                "busiest_seen": monitor.busiest,
-                "over_capacity": monitor.over_capacity,
-                "drift": drifted,
-            },
-            "bare_insert": bare_stats,
-            "ratio_to_bare": round(
-                booking_stats["requests_per_s"] / bare_stats["requests_per_s"], 3
-            )
-            if bare_stats["requests_per_s"]
-            else None,
+            **measure(args, url, ids),
         }
-        print(json.dumps(result))
+        connection.close()
+        return result
     finally:
         if server is not None:
             server.terminate()
@@ -442,8 +462,109 @@ def main():
             except subprocess.TimeoutExpired:
                 server.kill()
         if pg_name:
-            drop_postgres(args.database_url, pg_name)
+            drop_postgres(pg_server, pg_name)
         shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def start_server(env: dict, ids: dict, workers: int):
+    from switchboard.common.proxies import trusted_proxies, uvicorn_proxy_args
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server_env = env | {SERVER_FLAG: "1", "BENCH_ORG_ID": str(ids["org"])}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.bookings:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            # Forwarded headers trusted only from TRUSTED_PROXIES, as `make run` does.
+            *uvicorn_proxy_args(trusted_proxies(server_env)),
+        ],
+        cwd=ROOT,
+        env=server_env,
+    )
+    wait_until_up(url, server)
+    return url, server
+
+
+def measure(args, url: str, ids: dict) -> dict:
+    """The three phases: closed-loop bookings (with the capacity monitor and the drift
+    check), the bare insert as the yardstick, and bookings arriving at a fixed rate."""
+    bookings = Tally()
+    monitor = Monitor(ids["org"])
+    monitor.start()
+    booking_seconds = asyncio.run(
+        run_clients(
+            url,
+            ids["token"],
+            args.clients,
+            args.duration,
+            lambda client, n, deadline: booking_client(client, bookings, ids, n, deadline),
+        )
+    )
+    monitor.stop.set()
+    monitor.join()
+    drifted = drift(url, ids["token"], ids["org"])
+    bare = Tally()
+    bare_seconds = asyncio.run(
+        run_clients(
+            url,
+            ids["token"],
+            args.clients,
+            args.duration,
+            lambda client, n, deadline: insert_client(client, bare, deadline),
+        )
+    )
+    creates, cancels = asyncio.run(
+        open_loop(url, ids["token"], ids, args.open_rate, args.open_duration)
+    )
+    open_drift = drift(url, ids["token"], ids["org"])
+    booking_stats = bookings.summary(booking_seconds)
+    bare_stats = bare.summary(bare_seconds)
+    open_stats = creates.summary(args.open_duration)
+    ratio = booking_stats["requests_per_s"] / bare_stats["requests_per_s"] if bare.latencies else 0
+    return {
+        "bookings": booking_stats
+        | {
+            "bookings_created": bookings.created,
+            "auto_assigned": bookings.assigned,
+            "left_unassigned": bookings.created - bookings.assigned,
+            "cancelled": bookings.cancelled,
+            "workload_samples": monitor.samples,
+            "busiest_seen": monitor.busiest,
+            "over_capacity": monitor.over_capacity,
+            "drift": drifted,
+        },
+        "bare_insert": bare_stats,
+        "ratio_to_bare": round(ratio, 3),
+        "open_loop": open_stats
+        | {
+            "rate_per_s": args.open_rate,
+            "duration_s": args.open_duration,
+            "auto_assigned": creates.assigned,
+            "cancel_p99_ms": cancels.summary(args.open_duration)["p99_ms"],
+            "cancel_errors": cancels.errors,
+            "drift": open_drift,
+        },
+        "targets": {
+            "ratio_to_bare_at_least_0.5": ratio >= 0.5,
+            "p99_at_most_4x_p50": booking_stats["p99_ms"] <= 4 * booking_stats["p50_ms"],
+            "open_loop_p99_at_most_150ms": (open_stats["p99_ms"] or 1e9) <= 150,
+            "no_over_capacity_drift_or_errors": not (
+                monitor.over_capacity or drifted or open_drift or bookings.errors
+            ),
+        },
+    }
 
 
 if __name__ == "__main__":

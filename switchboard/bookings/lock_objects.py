@@ -19,6 +19,7 @@ from django.db import OperationalError, connection
 from switchboard.bookings.models import Booking
 from switchboard.catalog.models import Resource
 from switchboard.common.errors import Conflict, NotFound
+from switchboard.common.transactions import first_time_in_transaction
 from switchboard.slots.models import BookingSlot
 from switchboard.staff.models import StaffMember
 
@@ -32,13 +33,17 @@ LOCK_TIMEOUT = "5s"
 LOCK_NOT_AVAILABLE = "55P03"
 
 
+def _lock_timeout_set() -> None:
+    """On-commit marker: this transaction has its lock timeout (set once per transaction)."""
+
+
 def capacity_lock_enabled() -> bool:
     return CAPACITY_LOCK
 
 
 @contextmanager
 def _busy_is_a_conflict(what: str):
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and first_time_in_transaction(_lock_timeout_set):
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
     try:

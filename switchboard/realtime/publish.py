@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 
 from switchboard.common.hooks import Hooks
+from switchboard.common.transactions import first_time_in_transaction
 from switchboard.realtime.events import Event, is_declared
 from switchboard.realtime.models import OutboxEvent
 from switchboard.realtime.relay import nudge
@@ -61,8 +62,8 @@ def _flush(held: list) -> None:
                 events.setdefault(organization.pk, (organization, []))[1].append(declared)
         for organization, declared in events.values():
             event_hooks.run(organization, declared)
-        transaction.on_commit(nudge)
-        announce_commit()
+        if first_time_in_transaction(nudge):
+            announce_commit()
     logger.debug("outbox_written_in_bulk events=%d", len(held))
 
 
@@ -131,8 +132,9 @@ def _write(
         if declared is not None:
             event_hooks.run(organization, [declared])
         # Wake the relay once the caller's transaction commits (a rollback drops this), in
-        # this process and, through the database or Redis, in the one that runs it.
-        transaction.on_commit(nudge)
-        announce_commit()
+        # this process and, through the database or Redis, in the one that runs it: once
+        # per transaction, however many events it writes.
+        if first_time_in_transaction(nudge):
+            announce_commit()
     logger.debug("outbox_written event=%s channels=%d", event, len(created))
     return created
