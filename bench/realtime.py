@@ -321,6 +321,7 @@ def cpu_seconds(pid) -> float:
 
 # `--database-url`: a fresh database on that PostgreSQL server, created by `main`.
 DATABASE_URL: str | None = None
+REDIS_URL: str | None = None
 
 
 def our_environment(var_dir: Path) -> dict:
@@ -334,7 +335,8 @@ def our_environment(var_dir: Path) -> dict:
             "PUSHER_APP_SECRET": SECRET,
             "DJANGO_SETTINGS_MODULE": "switchboard.settings",
             "LOG_LEVEL": "WARNING",
-            "REDIS_URL": "",
+            # `--redis-url`: a commit in another process nudges the relay through Redis.
+            "REDIS_URL": REDIS_URL or "",
             "SCHEDULER_RELAY_POLL_SECONDS": os.environ.get("SCHEDULER_RELAY_POLL_SECONDS", "0.05"),
         }
     )
@@ -614,9 +616,14 @@ def main():
         default=0.05,
         help="the relay's fallback poll in seconds; make it long (e.g. 5) to time NOTIFY alone",
     )
+    parser.add_argument(
+        "--redis-url",
+        help="a Redis server: the outbox path is then woken by a nudge through it (cross-worker)",
+    )
     args = parser.parse_args()
     os.environ["SCHEDULER_RELAY_POLL_SECONDS"] = str(args.relay_poll)
-    global DATABASE_URL
+    global DATABASE_URL, REDIS_URL
+    REDIS_URL = args.redis_url
     pg_name = None
     if args.database_url:
         DATABASE_URL, pg_name = fresh_postgres(args.database_url)

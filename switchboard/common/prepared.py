@@ -73,6 +73,11 @@ class Prepared:
         compiler = qs.query.get_compiler(using=qs.db)
         sql, params = compiler.as_sql()
         slots = [originals.get(_hashable(p), ("const", p)) for p in params]
+        lost = set(originals.values()) - set(slots)
+        if lost:
+            # A value turned into something else on its way (a str of a number, a date):
+            # the SQL would hold the stand-in as a constant. Refuse rather than misread.
+            raise TypeError(f"{self.build.__name__}: {sorted(lost)} did not reach the SQL as given")
         compiled = (qs, compiler, sql, slots)
         self._compiled[key] = compiled
         return compiled

@@ -93,3 +93,12 @@ def test_an_argument_given_and_none_compile_apart(org, crews):
     assert read(organization=org, ids=ids, capacity=2) == [ours[1].pk]
     assert read(organization=org, ids=ids, capacity=3) == [ours[2].pk]
     assert read(organization=org.pk, ids=ids[:1], capacity=None) == ids[:1]
+
+
+def test_a_value_that_does_not_reach_the_sql_as_given_is_refused(org):
+    def build(*, organization, name):
+        # A CharField turns the number into text: the SQL could not be filled in again.
+        return StaffMember.objects.for_org(organization).filter(display_name=name)
+
+    with pytest.raises(TypeError, match="did not reach the SQL"):
+        Prepared(build)(organization=org, name=5)
