@@ -59,7 +59,8 @@ def lock_booking(pk) -> Booking:
     with _busy_is_a_conflict("booking"):
         booking = (
             Booking.objects.select_for_update(of=("self",))
-            .select_related("service", "parent", "organization")
+            # The people too: the change's event names them.
+            .select_related("service", "parent", "organization", "assignee__user", "driver__user")
             .filter(pk=pk)
             .first()
         )
