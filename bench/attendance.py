@@ -43,13 +43,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bookings import (  # noqa: E402
-    Tally,
+from bench.bookings import Tally, timed  # noqa: E402
+from bench.support import (  # noqa: E402
     drop_postgres,
     free_port,
     fresh_postgres,
     server_environment,
-    timed,
     wait_until_up,
 )
 

@@ -28,7 +28,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.support import (  # noqa: E402
+    drop_postgres,
+    free_port,
+    fresh_postgres,
+    server_environment,
+    wait_until_up,
+)
+
 ORG_SLUG = "bench"
 SERVER_FLAG = "SWITCHBOARD_BENCH_BOOKINGS_SERVER"
 
@@ -89,55 +98,6 @@ if os.environ.get(SERVER_FLAG) == "1":
 # -- set-up ------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def fresh_postgres(url: str) -> tuple[str, str]:
-    """Create a new database on the server of `url`; return its URL and its name."""
-    import psycopg
-
-    base, _, _ = url.rpartition("/")
-    name = f"bench_bookings_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{base}/{name}", name
-
-
-def drop_postgres(url: str, name: str) -> None:
-    import psycopg
-
-    base, _, _ = url.rpartition("/")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def server_environment(var_dir: str, database_url: str | None) -> dict:
-    env = dict(os.environ)
-    env.update(
-        {
-            "SWITCHBOARD_VAR_DIR": var_dir,
-            "DEBUG": "0",
-            # Plain HTTP on loopback: no TLS proxy in front to redirect to.
-            "SECURE_SSL_REDIRECT": "0",
-            "SECRET_KEY": secrets.token_urlsafe(40),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "PUSHER_APP_ID": "424242",
-            "PUSHER_APP_KEY": "bench-key",
-            "PUSHER_APP_SECRET": secrets.token_hex(20),
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT),
-            "DJANGO_SETTINGS_MODULE": "switchboard.settings",
-        }
-    )
-    env.pop("DATABASE_URL", None)
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    return env
-
-
 def populate(staff: int, capacity: int) -> dict:
     """The bench organisation, its crew and service, and an operator's API token."""
     from switchboard.accounts.models import Membership, Role, User
@@ -160,22 +120,6 @@ def populate(staff: int, capacity: int) -> dict:
     )
     _, token = api_token_issue(user=operator, name="bench")
     return {"org": org.pk, "service": service.pk, "token": token}
-
-
-def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited with {process.returncode}")
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("the server did not come up")
 
 
 # -- load --------------------------------------------------------------------------------
@@ -421,7 +365,7 @@ def run(args, database_url: str | None) -> dict:
     var_dir = tempfile.mkdtemp(prefix="sb-bench-bookings-")
     pg_server, pg_name = database_url, None
     if database_url:
-        database_url, pg_name = fresh_postgres(database_url)
+        database_url, pg_name = fresh_postgres(database_url, "bench_bookings")
     env = server_environment(var_dir, database_url)
     os.environ.update(env)
     if not database_url:

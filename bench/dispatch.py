@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bookings import drop_postgres, fresh_postgres  # noqa: E402
+from bench.support import drop_postgres, fresh_postgres  # noqa: E402
 
 CENTRE = (14.55, 121.02)
 SPREAD = 0.12  # degrees: a city about 26 km across

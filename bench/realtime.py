@@ -37,6 +37,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.support import drop_postgres, free_port, fresh_postgres  # noqa: E402
+
 SOKETI_ANCHOR = Path(os.environ.get("SOKETI_ANCHOR", ROOT.parent / "shared" / "anchors" / "soketi"))
 APP_ID, KEY, SECRET = "424242", "bench-key-0001", "bench-secret-0001"
 PUBLIC = "bench"
@@ -288,12 +292,6 @@ class Workers:
 
 
 # -- servers -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_port(port, timeout=60):
@@ -626,7 +624,7 @@ def main():
     REDIS_URL = args.redis_url
     pg_name = None
     if args.database_url:
-        DATABASE_URL, pg_name = fresh_postgres(args.database_url)
+        DATABASE_URL, pg_name = fresh_postgres(args.database_url, "bench_realtime")
     try:
         run_all(args)
     finally:
@@ -635,24 +633,6 @@ def main():
 
             connections.close_all()
             drop_postgres(args.database_url, pg_name)
-
-
-def fresh_postgres(url: str) -> tuple[str, str]:
-    import psycopg
-
-    base, _, _ = url.rpartition("/")
-    name = f"bench_realtime_{os.getpid()}"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{base}/{name}", name
-
-
-def drop_postgres(url: str, name: str) -> None:
-    import psycopg
-
-    base, _, _ = url.rpartition("/")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run_all(args):

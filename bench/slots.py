@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bookings import drop_postgres, fresh_postgres, server_environment  # noqa: E402
+from bench.support import drop_postgres, fresh_postgres, server_environment  # noqa: E402
 
 ORG_SLUG = "bench"
 
