@@ -28,10 +28,10 @@ from django_scopes import get_scope
 
 from switchboard.common.tenancy import DIMENSION, ScopeError, org_scope
 
-# Stand-ins nobody's data holds; each argument of a build gets its own. Inside the range of
-# a positive 32-bit integer field: Django knows that a value outside a field's range
-# matches nothing and would compile the query to no SQL at all.
-_FIRST_STAND_IN = 2_047_311_000
+# Stand-ins, counting down: each argument of a build gets its own. Inside the range of a
+# positive small integer field (PostgreSQL's smallint): Django knows that a value outside
+# a field's range matches nothing and would compile the query to no SQL at all.
+_FIRST_STAND_IN = 32_767
 
 
 class Prepared:
@@ -64,7 +64,32 @@ class Prepared:
         return list(_bound(template_qs, compiler, sql, params))
 
     def _prepare(self, key, values):
-        stand_ins, originals = _stand_ins(values)
+        """Compile twice, with two sets of stand-ins: a parameter that differs between the
+        two is an argument's, one that does not is the query's own constant (so a constant
+        that happens to equal a stand-in is never mistaken for an argument)."""
+        numbers = count(_FIRST_STAND_IN, -1)
+        first, second = _stand_ins(values, numbers), _stand_ins(values, numbers)
+        qs, compiler, sql, params = self._compile(first[0])
+        _, _, sql_again, params_again = self._compile(second[0])
+        if sql != sql_again or len(params) != len(params_again):
+            raise TypeError(f"{self.build.__name__}: its SQL depends on its values")
+        slots = []
+        for one, other in zip(params, params_again, strict=True):
+            if one == other:
+                slots.append(("const", one))
+            elif first[1].get(_hashable(one)) == second[1].get(_hashable(other)) is not None:
+                slots.append(first[1][one])
+            else:
+                # A value turned into something else on its way (a str of a number): the
+                # SQL could not be filled in again. Refuse rather than misread.
+                raise TypeError(f"{self.build.__name__}: a value did not reach the SQL as given")
+        if set(first[1].values()) - set(slots):
+            raise TypeError(f"{self.build.__name__}: a value did not reach the SQL as given")
+        compiled = (qs, compiler, sql, slots)
+        self._compiled[key] = compiled
+        return compiled
+
+    def _compile(self, stand_ins):
         if self.scoped:
             with org_scope(stand_ins["organization"]):
                 qs = self.build(**stand_ins)
@@ -72,15 +97,7 @@ class Prepared:
             qs = self.build(**stand_ins)
         compiler = qs.query.get_compiler(using=qs.db)
         sql, params = compiler.as_sql()
-        slots = [originals.get(_hashable(p), ("const", p)) for p in params]
-        lost = set(originals.values()) - set(slots)
-        if lost:
-            # A value turned into something else on its way (a str of a number, a date):
-            # the SQL would hold the stand-in as a constant. Refuse rather than misread.
-            raise TypeError(f"{self.build.__name__}: {sorted(lost)} did not reach the SQL as given")
-        compiled = (qs, compiler, sql, slots)
-        self._compiled[key] = compiled
-        return compiled
+        return qs, compiler, sql, params
 
 
 def _scope_allows(organization):
@@ -115,8 +132,7 @@ def _hashable(value):
     return value
 
 
-def _stand_ins(values):
-    numbers = count(_FIRST_STAND_IN, -1)
+def _stand_ins(values, numbers):
     stand_ins, originals = {}, {}
     for name, value in values.items():
         kind = _kind(value)

@@ -132,8 +132,9 @@ class _Change:
             return
         self.refuse_if_finished("assignee")
         if staff is not None:
-            staff = in_scope(staff)  # the booking's organisation only
-            check_assignee(booking.service, staff)
+            if not auto:  # an automatic choice is a qualified candidate read under the lock
+                staff = in_scope(staff)  # the booking's organisation only
+                check_assignee(booking.service, staff)
             if staff.pk == booking.driver_id:
                 raise InvalidInput({"assignee": "The assignee cannot be the booking's driver."})
         action = AuditAction.ASSIGNED if staff else AuditAction.UNASSIGNED
