@@ -19,6 +19,7 @@ from django.db import OperationalError, connection
 from switchboard.bookings.models import Booking
 from switchboard.catalog.models import Resource
 from switchboard.common.errors import Conflict, NotFound
+from switchboard.common.prepared import Prepared, single_scope
 from switchboard.common.transactions import first_time_in_transaction
 from switchboard.slots.models import BookingSlot
 from switchboard.staff.models import StaffMember
@@ -54,19 +55,32 @@ def _busy_is_a_conflict(what: str):
         raise
 
 
+def _booking_for_update():
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        # The people too: the change's event names them.
+        .select_related("service", "parent", "organization", "assignee__user", "driver__user")
+    )
+
+
+def _locked_booking_rows(*, organization, pk):
+    return _booking_for_update().filter(organization=organization, pk=pk)
+
+
+_locked_booking = Prepared(_locked_booking_rows)
+
+
 def lock_booking(pk) -> Booking:
     """The booking, re-read under its row lock (its status may have moved since)."""
+    organization = single_scope()
     with _busy_is_a_conflict("booking"):
-        booking = (
-            Booking.objects.select_for_update(of=("self",))
-            # The people too: the change's event names them.
-            .select_related("service", "parent", "organization", "assignee__user", "driver__user")
-            .filter(pk=pk)
-            .first()
-        )
-    if booking is None:
+        if organization is None:  # across organisations: the plain read
+            rows = list(_booking_for_update().filter(pk=pk))
+        else:
+            rows = _locked_booking(organization=organization, pk=pk)
+    if not rows:
         raise NotFound("No such booking.")
-    return booking
+    return rows[0]
 
 
 def lock_resource(pk) -> Resource:

@@ -36,8 +36,7 @@ from switchboard.bookings.models import Booking, BookingTransition
 from switchboard.bookings.workflows import WORKFLOWS
 from switchboard.catalog.selectors import staff_qualified
 from switchboard.common.errors import Forbidden, NotFound
-from switchboard.common.prepared import Prepared
-from switchboard.common.tenancy import current_organization
+from switchboard.common.prepared import Prepared, single_scope
 from switchboard.staff.models import StaffMember
 from switchboard.staff.selectors import staff_for_user
 
@@ -159,9 +158,13 @@ _loads = Prepared(_load_rows)
 
 def workloads(staff_ids, *, organization=None) -> dict[int, tuple[int, int]]:
     """{staff id: (current assignments, capacity)} for the given staff, in one query
-    (the active scope's organisation unless one is given)."""
-    organization = organization or current_organization()
-    rows = _loads(organization=organization, ids=sorted(set(staff_ids)))
+    (of the active scope's organisation unless one is given)."""
+    organization = organization or single_scope()
+    if organization is None:  # across organisations: the plain read
+        rows = with_load(StaffMember.objects.filter(pk__in=list(staff_ids)))
+        rows = rows.values_list("pk", "current_assignments", "capacity")
+    else:
+        rows = _loads(organization=organization, ids=sorted(set(staff_ids)))
     return {pk: (load, cap) for pk, load, cap in rows}
 
 

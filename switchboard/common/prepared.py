@@ -54,6 +54,8 @@ class Prepared:
         values = {k: sorted(v) if isinstance(v, (set, frozenset)) else v for k, v in values.items()}
         if any(isinstance(v, (list, tuple)) and not v for v in values.values()):
             return []
+        if not all(_in_range(v) for v in values.values()):
+            return []  # as the ORM answers a value no id column can hold: nothing
         key = tuple((name, _kind(value)) for name, value in sorted(values.items()))
         compiled = self._compiled.get(key)
         if compiled is None:
@@ -100,6 +102,16 @@ class Prepared:
         return qs, compiler, sql, params
 
 
+def single_scope():
+    """The id of the one organisation whose scope is active, or None (no scope, scopes
+    disabled, or a scope of several): where a caller may pass the scope's organisation."""
+    scope = get_scope()
+    active = scope.get(DIMENSION)
+    if not scope.get("_enabled", True) or active is None or isinstance(active, (list, tuple)):
+        return None
+    return getattr(active, "pk", active)
+
+
 def _scope_allows(organization):
     """The organisation id to read, None when the active scope hides it (django-scopes'
     rules: no scope is an error, a scope of None or of a list lets through what it names)."""
@@ -114,6 +126,11 @@ def _scope_allows(organization):
         return organization
     allowed = active if isinstance(active, (list, tuple)) else [active]
     return organization if organization in [getattr(a, "pk", a) for a in allowed] else None
+
+
+def _in_range(value) -> bool:
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return all(not isinstance(v, int) or -(2**63) <= v < 2**63 for v in items)
 
 
 def _kind(value):

@@ -102,3 +102,12 @@ def test_a_value_that_does_not_reach_the_sql_as_given_is_refused(org):
 
     with pytest.raises(TypeError, match="did not reach the SQL"):
         Prepared(build)(organization=org, name=5)
+
+
+def test_an_id_no_column_can_hold_finds_nothing(org, crews, api, operator):
+    assert staff_with_workload(org, [2**70]) == []
+    # Through the API, an id from the URL as long as that is no booking (not a 500).
+    response = api.as_user(operator).patch(
+        f"/api/orgs/{org.slug}/bookings/{2**70}/", {"notes": "x"}
+    )
+    assert response.status_code == 404

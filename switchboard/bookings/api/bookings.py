@@ -7,7 +7,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from switchboard.accounts.models import Membership
-from switchboard.accounts.permissions import STAFF
+from switchboard.accounts.permissions import MANAGERS, STAFF
 from switchboard.accounts.scoping import OrgScopedMixin
 from switchboard.bookings import services
 from switchboard.bookings.api.serializers import (
@@ -56,6 +56,14 @@ def _customer_in(organization, user_id):
     if membership is None:
         raise NotFound("No such customer.")
     return membership.user
+
+
+def _booking_id(value) -> int:
+    """A booking id from the URL; anything else is no booking."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound("No such booking.") from None
 
 
 def _parent_in(organization, pk):
@@ -123,6 +131,11 @@ class BookingViewSet(
             # A staff member's change to a booking that is not theirs is refused by the
             # service with its reason (403, "another driver has this pickup"), not a bare 404.
             return get_object_or_404(bookings_list(self.organization), pk=self.kwargs["pk"])
+        if self.role in MANAGERS:
+            # Managers see every booking: the prepared read of one, as the answer uses.
+            booking = booking_read(self.organization, _booking_id(self.kwargs["pk"]))
+            self.check_object_permissions(self.request, booking)
+            return booking
         return super().get_object()
 
     def get_serializer_class(self):
