@@ -270,11 +270,18 @@ async def run(args) -> dict:
             )
         creation_seconds = time.monotonic() - made_at
         last_end = max(ends for _, ends in sessions)
+        cpu_before = _cpu_seconds(server.pid), time.process_time(), time.monotonic()
         while now() < last_end + timedelta(seconds=args.grace) and len(received) < len(sessions):
             await asyncio.sleep(0.2)
         await asyncio.sleep(0.5)
         stop.set()
         await listener
+        server_cpu, client_cpu, started = cpu_before
+        window = time.monotonic() - started
+        cpu = {
+            "server_cores": round((_cpu_seconds(server.pid) - server_cpu) / window, 2),
+            "client_cores": round((time.process_time() - client_cpu) / window, 2),
+        }
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -282,7 +289,14 @@ async def run(args) -> dict:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
-    return await asyncio.to_thread(summarise, org, sessions, received, creation_seconds, args)
+    summary = await asyncio.to_thread(summarise, org, sessions, received, creation_seconds, args)
+    return {**summary, "cpu_while_ending": cpu}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def summarise(org, sessions, received, creation_seconds, args) -> dict:
