@@ -97,12 +97,24 @@ class Unmarked:
     def after(self) -> int:
         return self.ids[-1] if self.ids else 0
 
+    def overdue(self) -> bool:
+        """Kept too long or too many: the next mark waits for the lock."""
+        return bool(self.ids) and (
+            time.monotonic() - self.since >= MARK_DEFER_SECONDS
+            or len(self.ids) >= MARK_DEFER_MAX_ROWS
+        )
+
 
 def relay_pending(*, limit: int = BATCH_SIZE, unmarked: Unmarked | None = None) -> int:
     """Publish up to `limit` committed, unpublished events in id order; return how many.
 
     Without `unmarked` they are marked before this returns. With it, events it holds were
     handed over already: only later ones are read, and the mark may be left for later."""
+    if unmarked is not None and unmarked.overdue():
+        # Settled before reading: a relay that ran again only after a long pause (or after
+        # leading again) never reads past ids it holds from back then.
+        _mark(unmarked.ids, wait=True)
+        unmarked.ids = []
     rows = _committed_prefix(limit, after=unmarked.after() if unmarked else 0)
     if rows:
         messages = [
@@ -121,13 +133,8 @@ def relay_pending(*, limit: int = BATCH_SIZE, unmarked: Unmarked | None = None) 
     if ids and not unmarked.ids:
         unmarked.since = time.monotonic()
     unmarked.ids += ids
-    if unmarked.ids:
-        overdue = (
-            time.monotonic() - unmarked.since >= MARK_DEFER_SECONDS
-            or len(unmarked.ids) >= MARK_DEFER_MAX_ROWS
-        )
-        if _mark(unmarked.ids, wait=overdue):
-            unmarked.ids = []
+    if unmarked.ids and _mark(unmarked.ids, wait=unmarked.overdue()):
+        unmarked.ids = []
     return len(rows)
 
 
