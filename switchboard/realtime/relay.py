@@ -53,8 +53,8 @@ STARVED_LOCK_TIMEOUT_MS = 100
 STARVED_AFTER = 1.0
 # SQLite: how long the job's relay waits to mark a batch (`Unmarked`), and how long and
 # how many it may leave unmarked before it waits for the lock.
-MARK_TRY_MS = 10
-MARK_DEFER_SECONDS = 2.0
+MARK_TRY_MS = 50
+MARK_DEFER_SECONDS = 5.0
 MARK_DEFER_MAX_ROWS = 5000  # one UPDATE … WHERE id IN (…) stays well within SQLite's limits
 # The two-sided test switches this off to show the reordering the lock prevents.
 ORDER_LOCK = True
