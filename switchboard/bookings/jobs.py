@@ -1,7 +1,8 @@
 """The bookings app's jobs and audit checks, registered from `BookingsConfig.ready()`.
 
 `expire_sessions` runs at the next session end (`next_deadline`) and at least every
-second, and at once when a process becomes leader (catch-up after downtime). It is
+second, and at once when a process becomes leader (catch-up after downtime), in a lane
+(thread) of its own. It is
 idempotent: a session already completed is not due any more, so a second run finds nothing.
 """
 
@@ -25,6 +26,7 @@ from switchboard.scheduler import audit, registry, runner
 from switchboard.scheduler.schedules import NextDeadline
 
 EXPIRY_JOB = "expire_sessions"
+EXPIRY_LANE = "sessions"
 # The job waits at most this long for a manual sync that holds the lock, then tries later.
 JOB_LOCK_WAIT_SECONDS = 0.5
 
@@ -74,6 +76,9 @@ def register() -> None:
             max_wait=timedelta(seconds=settings.SESSIONS["EXPIRY_MAX_WAIT_SECONDS"]),
         ),
         expire_sessions,
+        # Its own lane: sessions end on time even while a long job (slot generation, a
+        # webhook endpoint that is slow to answer) holds the main one.
+        lane=EXPIRY_LANE,
     )
     audit.register_check("sessions_overdue", sessions_overdue_check)
     # A session started or extended may end before the deadline the runner knows.

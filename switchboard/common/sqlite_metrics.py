@@ -8,6 +8,7 @@ import time
 from django.db import OperationalError
 
 from switchboard.common.metrics import SQLITE_BEGIN_WAIT, SQLITE_BUSY_WAITS, SQLITE_LOCKED
+from switchboard.common.sqlite_wait import in_brief_wait
 
 BUSY_THRESHOLD = 0.005
 
@@ -30,7 +31,7 @@ def _count_locked(execute, sql, params, many, context):
     try:
         return execute(sql, params, many, context)
     except OperationalError as exc:
-        if "locked" in str(exc):
+        if "locked" in str(exc) and not in_brief_wait():  # a brief wait gives up on purpose
             SQLITE_LOCKED.inc()
         raise
 

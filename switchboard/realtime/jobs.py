@@ -27,11 +27,16 @@ def wake_relay() -> None:
     runner.wake(RELAY_JOB)
 
 
+# What this process's relay handed over and has not marked yet (SQLite: the mark waits
+# for no write lock while there is more to publish; `relay.Unmarked`).
+_unmarked = relay.Unmarked()
+
+
 def relay_outbox() -> dict:
     wakeups.ensure_listening()  # commits in other processes wake this one
     published = 0
     for _ in range(RELAY_MAX_BATCHES):
-        count = relay.relay_pending(limit=relay.BATCH_SIZE)
+        count = relay.relay_pending(limit=relay.BATCH_SIZE, unmarked=_unmarked)
         published += count
         if count < relay.BATCH_SIZE:
             return {"published": published}

@@ -26,6 +26,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import OperationalError, connection, transaction
@@ -35,6 +36,7 @@ from django.db.models.functions import Lag
 from switchboard.common import metrics
 from switchboard.common.clock import now
 from switchboard.common.hooks import Hooks
+from switchboard.common.sqlite_wait import WriteLockTaken, brief_lock_wait
 from switchboard.realtime.models import OutboxEvent
 from switchboard.realtime.server.broker import Message, get_broker
 
@@ -49,6 +51,11 @@ LOCK_TIMEOUT_MS = 2000
 # this, at most once per STARVED_AFTER, so that writers never queue long behind it.
 STARVED_LOCK_TIMEOUT_MS = 100
 STARVED_AFTER = 1.0
+# SQLite: how long the job's relay waits to mark a batch (`Unmarked`), and how long and
+# how many it may leave unmarked before it waits for the lock.
+MARK_TRY_MS = 50
+MARK_DEFER_SECONDS = 5.0
+MARK_DEFER_MAX_ROWS = 5000  # one UPDATE … WHERE id IN (…) stays well within SQLite's limits
 # The two-sided test switches this off to show the reordering the lock prevents.
 ORDER_LOCK = True
 
@@ -70,32 +77,89 @@ def _fault(point: str) -> None:
         fault_hook(point)
 
 
-def relay_pending(*, limit: int = BATCH_SIZE) -> int:
-    """Publish up to `limit` committed, unpublished events in id order; return how many."""
-    rows = _committed_prefix(limit)
-    if not rows:
-        return 0
-    messages = [
-        Message(
-            channel=row.channel,
-            event=row.event,
-            data=json.dumps(row.message(), separators=(",", ":")),
+@dataclass
+class Unmarked:
+    """Events one relay handed to the broker and has not marked yet, oldest first.
+
+    On SQLite the mark is a write, and the database has one write lock: while a sweep
+    commits batch after batch, SQLite's busy handler (sleeps, not a queue) let the relay's
+    UPDATE wait seconds, and every event behind it waited too. A relay that keeps an
+    `Unmarked` (the job's) tries the mark without waiting, goes on publishing the events
+    after these, and marks them all with a later batch; after `MARK_DEFER_SECONDS` it waits
+    for the lock as before. Marked in one statement, oldest first, so the published rows
+    stay a prefix and their times keep id order. Lost with the process: the next relay
+    publishes them again, which delivery allows (at least once, de-duplicated by id).
+    """
+
+    ids: list[int] = field(default_factory=list)
+    since: float = 0.0  # when the oldest of `ids` was handed over (monotonic)
+
+    def after(self) -> int:
+        return self.ids[-1] if self.ids else 0
+
+    def overdue(self) -> bool:
+        """Kept too long or too many: the next mark waits for the lock."""
+        return bool(self.ids) and (
+            time.monotonic() - self.since >= MARK_DEFER_SECONDS
+            or len(self.ids) >= MARK_DEFER_MAX_ROWS
         )
-        for row in rows
-    ]
-    _fault("before_publish")
-    get_broker().publish_from_thread(messages)
-    _fault("after_publish")
-    OutboxEvent.objects.filter(pk__in=[row.pk for row in rows], published_at__isnull=True).update(
-        published_at=now()
-    )
-    metrics.OUTBOX_PUBLISHED.inc(len(rows))
-    logger.debug("outbox_relayed count=%d last_id=%d", len(rows), rows[-1].pk)
+
+
+def relay_pending(*, limit: int = BATCH_SIZE, unmarked: Unmarked | None = None) -> int:
+    """Publish up to `limit` committed, unpublished events in id order; return how many.
+
+    Without `unmarked` they are marked before this returns. With it, events it holds were
+    handed over already: only later ones are read, and the mark may be left for later."""
+    if unmarked is not None and unmarked.overdue():
+        # Settled before reading: a relay that ran again only after a long pause (or after
+        # leading again) never reads past ids it holds from back then.
+        _mark(unmarked.ids, wait=True)
+        unmarked.ids = []
+    rows = _committed_prefix(limit, after=unmarked.after() if unmarked else 0)
+    if rows:
+        messages = [
+            Message(channel=row.channel, event=row.event, data=_message_text(row)) for row in rows
+        ]
+        _fault("before_publish")
+        get_broker().publish_from_thread(messages)
+        _fault("after_publish")
+        metrics.OUTBOX_PUBLISHED.inc(len(rows))
+        logger.debug("outbox_relayed count=%d last_id=%d", len(rows), rows[-1].pk)
+    ids = [row.pk for row in rows]
+    if unmarked is None:
+        if ids:
+            _mark(ids, wait=True)
+        return len(rows)
+    if ids and not unmarked.ids:
+        unmarked.since = time.monotonic()
+    unmarked.ids += ids
+    if unmarked.ids and _mark(unmarked.ids, wait=unmarked.overdue()):
+        unmarked.ids = []
     return len(rows)
 
 
-def _committed_prefix(limit: int) -> list[OutboxEvent]:
-    pending = OutboxEvent.objects.filter(published_at__isnull=True).order_by("id")
+def _message_text(row: OutboxEvent) -> str:
+    return json.dumps(row.message(), separators=(",", ":"))
+
+
+def _mark(ids: list[int], *, wait: bool) -> bool:
+    """Mark `ids` published; without `wait`, give up (False) when SQLite's write lock stays
+    taken for `MARK_TRY_MS`. PostgreSQL has no such lock: there the mark always goes ahead."""
+    rows = OutboxEvent.objects.filter(pk__in=ids, published_at__isnull=True)
+    if wait or connection.in_atomic_block:
+        rows.update(published_at=now())
+        return True
+    try:
+        with brief_lock_wait(MARK_TRY_MS):
+            rows.update(published_at=now())
+    except WriteLockTaken:
+        logger.debug("outbox_mark_deferred count=%d", len(ids))
+        return False
+    return True
+
+
+def _committed_prefix(limit: int, *, after: int = 0) -> list[OutboxEvent]:
+    pending = OutboxEvent.objects.filter(published_at__isnull=True, id__gt=after).order_by("id")
     if connection.vendor != "postgresql" or not ORDER_LOCK:
         return list(pending[:limit])
     if not pending.exists():  # the common idle poll takes no lock

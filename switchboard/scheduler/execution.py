@@ -15,11 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 
 from switchboard.common import metrics
 from switchboard.common.clock import now
 from switchboard.common.hooks import Hooks
+from switchboard.common.sqlite_wait import WriteLockTaken, brief_lock_wait
 from switchboard.scheduler import services
 from switchboard.scheduler.models import JobResult
 from switchboard.scheduler.registry import Job
@@ -28,6 +29,9 @@ from switchboard.scheduler.schedules import Continuous, NextDeadline
 logger = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(seconds=60)
+# SQLite: how long a frequent job's summary waits for the write lock before it is left
+# for the lane's next step (`Recorder._write_unless_locked`).
+SUMMARY_LOCK_WAIT_MS = 10
 # A deadline job whose deadline query failed looks again after this, unless it says.
 DEFAULT_RETRY = timedelta(seconds=1)
 
@@ -165,8 +169,25 @@ class Recorder:
     def flush_summaries(self, plans: Iterable[Plan], *, force: bool = False) -> None:
         due = time.monotonic() - self.summary_seconds
         for plan in list(plans):
-            if plan.dirty and (force or plan.flushed_at <= due):
+            if plan.dirty and force:
                 self.write(plan, runs=self._take_burst(plan))
+            elif plan.dirty and plan.flushed_at <= due:
+                self._write_unless_locked(plan)
+
+    def _write_unless_locked(self, plan: Plan) -> None:
+        """A frequent job's summary can wait; its lane cannot. On SQLite, when the write
+        lock stays taken (a sweep committing batch after batch), keep the summary and the
+        summed runs for the lane's next step instead of queueing: the relay once waited
+        seconds here while events queued behind it."""
+        burst = plan.burst
+        try:
+            with brief_lock_wait(SUMMARY_LOCK_WAIT_MS), transaction.atomic():
+                self._store(plan, runs=self._take_burst(plan))
+        except WriteLockTaken:
+            plan.burst, plan.dirty = burst, True  # nothing was written: all of it later
+        except Exception as exc:  # recording must never stop the runner
+            logger.warning("job_record_failed job=%s error=%s", plan.job.name, exc)
+            connection.close()
 
     def _take_burst(self, plan: Plan) -> list[tuple]:
         burst, plan.burst = plan.burst, Burst()
@@ -175,27 +196,30 @@ class Recorder:
         return [(burst.started_at, burst.finished_at, JobResult.OK, burst.counts, "", burst.runs)]
 
     def write(self, plan: Plan, *, runs) -> None:
-        plan.dirty = False
-        plan.flushed_at = time.monotonic()
         try:
-            for started_at, finished_at, result, counts, error, count in runs:
-                services.job_run_record(
-                    job=plan.job.name,
-                    holder=self.holder,
-                    started_at=started_at,
-                    finished_at=finished_at,
-                    result=result,
-                    counts=counts,
-                    error=error,
-                    runs=count,
-                )
-            services.job_state_save(
-                job=plan.job.name,
-                holder=self.holder,
-                next_run_at=plan.next_run,
-                updated_at=now(),
-                **(plan.last or {}),
-            )
+            self._store(plan, runs=runs)
         except Exception as exc:  # recording must never stop the runner
             logger.warning("job_record_failed job=%s error=%s", plan.job.name, exc)
             connection.close()
+
+    def _store(self, plan: Plan, *, runs) -> None:
+        plan.dirty = False
+        plan.flushed_at = time.monotonic()
+        for started_at, finished_at, result, counts, error, count in runs:
+            services.job_run_record(
+                job=plan.job.name,
+                holder=self.holder,
+                started_at=started_at,
+                finished_at=finished_at,
+                result=result,
+                counts=counts,
+                error=error,
+                runs=count,
+            )
+        services.job_state_save(
+            job=plan.job.name,
+            holder=self.holder,
+            next_run_at=plan.next_run,
+            updated_at=now(),
+            **(plan.last or {}),
+        )

@@ -3,10 +3,14 @@
 import itertools
 import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
+from django.db import connections, transaction
+
+from switchboard.common.clock import now
 from switchboard.scheduler import registry
-from switchboard.scheduler.models import JobRun
+from switchboard.scheduler.models import JobRun, Lease
 from switchboard.scheduler.runner import Runner
 from switchboard.scheduler.schedules import Every
 
@@ -79,3 +83,28 @@ def database_url_for_subprocess() -> str:
         return f"sqlite:///{settings['NAME']}"
     auth = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"] else "")
     return f"postgres://{auth}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+
+
+@contextmanager
+def another_writer_inside_a_transaction():
+    """Another connection holds a write transaction (on SQLite: the write lock) until the
+    block ends."""
+    taken, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                Lease.objects.create(name="another-writer", expires_at=now())
+                taken.set()
+                release.wait(60)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert taken.wait(10)
+    try:
+        yield release
+    finally:
+        release.set()
+        holder.join()

@@ -21,6 +21,14 @@ def test_the_built_in_jobs_are_registered_with_their_schedules():
     assert isinstance(registry.get("expire_sessions").schedule, NextDeadline)
 
 
+def test_the_relay_and_session_expiry_each_have_a_lane_of_their_own():
+    """Neither waits behind another job: lanes run side by side (test_runner.py)."""
+    lanes = [job.lane for job in registry.all_jobs()]
+    assert lanes.count(registry.get("relay_outbox").lane) == 1
+    assert lanes.count(registry.get("expire_sessions").lane) == 1
+    assert "main" not in {registry.get("relay_outbox").lane, registry.get("expire_sessions").lane}
+
+
 def test_every_app_registers_its_audit_checks():
     names = {check.name for check in audit.all_checks()}
     assert {
