@@ -27,6 +27,12 @@ def in_brief_wait() -> bool:
     return getattr(_local, "depth", 0) > 0
 
 
+def brief_wait_seconds() -> float | None:
+    """The bound of this thread's brief wait, if it is in one (the write gate of
+    `common.sqlite_backend` waits no longer than this either)."""
+    return getattr(_local, "seconds", None) if in_brief_wait() else None
+
+
 @contextmanager
 def brief_lock_wait(ms: int):
     """Let the statements inside wait at most `ms` for SQLite's lock; raise
@@ -38,6 +44,7 @@ def brief_lock_wait(ms: int):
         return
     configured = int(float(connection.settings_dict["OPTIONS"].get("timeout", 5)) * 1000)
     _local.depth = getattr(_local, "depth", 0) + 1
+    outer, _local.seconds = getattr(_local, "seconds", None), ms / 1000
     try:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA busy_timeout = {int(ms)}")
@@ -48,6 +55,7 @@ def brief_lock_wait(ms: int):
         raise WriteLockTaken(str(exc)) from exc
     finally:
         _local.depth -= 1
+        _local.seconds = outer
         if connection.connection is not None:  # not closed meanwhile
             with connection.cursor() as cursor:
                 cursor.execute(f"PRAGMA busy_timeout = {configured}")

@@ -8,6 +8,9 @@ file beside the database, shared by every process. Each waits in the kernel and 
 when the lock is released, so the write lock goes round the waiters instead of to the
 luckiest one (docs/performance.md, "SQLite writers").
 
+A writer in a brief wait (`common.sqlite_wait`: bookkeeping that would rather come back
+later) waits for the gate no longer than its bound, then gives up as SQLite would.
+
 Correctness never rests on the gate: SQLite's own lock still decides, and a process that
 opens the file without the gate (the sqlite3 shell, a backup) is merely not queued.
 """
@@ -15,9 +18,12 @@ opens the file without the gate (the sqlite3 shell, a backup) is merely not queu
 import fcntl
 import os
 import threading
+import time
 
 from django.db.backends.sqlite3 import base
 from django.db.utils import OperationalError
+
+from switchboard.common.sqlite_wait import brief_wait_seconds
 
 # As long as SQLite's busy timeout: past it a writer gives up with "database is locked".
 GATE_TIMEOUT = 30.0
@@ -34,18 +40,33 @@ class _Gate:
         self.thread_lock = threading.Lock()
         self.fd: int | None = None
 
-    def enter(self, timeout: float) -> None:
+    def enter(self, timeout: float, *, brief: bool = False) -> None:
         if not self.thread_lock.acquire(timeout=timeout):
             raise OperationalError("database is locked (waited for the write gate)")
         try:
             if self.fd is None:
                 self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            # Blocks in the kernel (the GIL is released) until the holder lets go; a process
-            # that dies holding it lets go too.
-            fcntl.flock(self.fd, fcntl.LOCK_EX)
+            if brief:
+                self._flock_within(timeout)
+            else:
+                # Blocks in the kernel (the GIL is released) until the holder lets go; a
+                # process that dies holding it lets go too.
+                fcntl.flock(self.fd, fcntl.LOCK_EX)
         except BaseException:
             self.thread_lock.release()
             raise
+
+    def _flock_within(self, timeout: float) -> None:
+        """For a brief wait (`common.sqlite_wait`): try until `timeout`, then give up."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise OperationalError("database is locked (write gate)") from None
+                time.sleep(0.001)
 
     def leave(self) -> None:
         fcntl.flock(self.fd, fcntl.LOCK_UN)
@@ -73,7 +94,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _start_transaction_under_autocommit(self):
         gate = self._gate()
         if gate is not None and self._gate_held is None:
-            gate.enter(GATE_TIMEOUT)
+            brief = brief_wait_seconds()
+            gate.enter(GATE_TIMEOUT if brief is None else brief, brief=brief is not None)
             self._gate_held = gate
         try:
             super()._start_transaction_under_autocommit()
