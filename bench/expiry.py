@@ -20,9 +20,7 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,38 +32,17 @@ import httpx
 import websockets
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.support import drop_postgres, free_port, fresh_postgres  # noqa: E402
+
 APP_ID, KEY, SECRET = "515151", "bench-expiry-key", "bench-expiry-secret"
 ORG_SLUG = "bench-cafe"
 PASSWORD = "bench-expiry-password"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # Set by `main` when the run uses PostgreSQL: the fresh database's URL.
 DATABASE_URL: str | None = None
-
-
-def fresh_postgres(url: str) -> tuple[str, str]:
-    """Create a new database on the server of `url`; return its URL and its name."""
-    import psycopg
-
-    base, _, _ = url.rpartition("/")
-    name = f"bench_expiry_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{base}/{name}", name
-
-
-def drop_postgres(url: str, name: str) -> None:
-    import psycopg
-
-    base, _, _ = url.rpartition("/")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def environment(var_dir: Path) -> dict:
@@ -362,7 +339,7 @@ def main():
     global DATABASE_URL
     pg_name = None
     if args.database_url:
-        DATABASE_URL, pg_name = fresh_postgres(args.database_url)
+        DATABASE_URL, pg_name = fresh_postgres(args.database_url, "bench_expiry")
     try:
         print(json.dumps(asyncio.run(run(args))))
     finally:
