@@ -93,13 +93,22 @@ def lock_staff(staff_ids) -> None:
     ids = sorted(set(staff_ids))
     if not ids or not CAPACITY_LOCK:
         return
+    organization = single_scope()
     with _busy_is_a_conflict("staff member"):
-        list(
-            StaffMember.objects.select_for_update()
-            .filter(pk__in=ids)
-            .order_by("pk")
-            .values_list("pk")
-        )
+        if organization is None:  # across organisations: the plain statement
+            list(_staff_for_update(organization=None, ids=ids, scoped=False))
+        else:
+            _locked_staff(organization=organization, ids=ids)
+
+
+def _staff_for_update(*, organization, ids, scoped=True):
+    staff = StaffMember.objects.select_for_update().filter(pk__in=ids)
+    if scoped:
+        staff = staff.filter(organization=organization)
+    return staff.order_by("pk").values_list("pk")
+
+
+_locked_staff = Prepared(_staff_for_update)
 
 
 def lock_slot(pk) -> BookingSlot:

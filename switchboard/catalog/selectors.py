@@ -2,6 +2,7 @@ from django.db.models import Exists, Q
 
 from switchboard.catalog.models import Resource, Service
 from switchboard.common.errors import NotFound
+from switchboard.common.prepared import Prepared
 from switchboard.staff.models import StaffMember
 
 
@@ -23,12 +24,22 @@ def resources_list(organization, *, kind: str | None = None, is_active: bool | N
     return qs
 
 
+def _service_rows(*, organization, pk):
+    return Service.objects.for_org(organization).select_related("skill").filter(pk=pk)
+
+
+# Read by every booking made: compiled once (common/prepared.py).
+_service_by_id = Prepared(_service_rows)
+
+
 def service_get(organization, pk) -> Service:
     """A service of this organisation, or 404 (another tenant's id looks like no id)."""
-    service = Service.objects.for_org(organization).select_related("skill").filter(pk=pk).first()
-    if service is None:
+    rows = _service_by_id(organization=organization, pk=pk) if isinstance(pk, int) else None
+    if rows is None:
+        rows = list(_service_rows(organization=organization, pk=pk)[:1])
+    if not rows:
         raise NotFound("No such service.")
-    return service
+    return rows[0]
 
 
 def resource_get(organization, pk) -> Resource:
