@@ -227,6 +227,7 @@ class Scene:
 
     def __init__(self, org, api, monkeypatch):
         self.org, self.api = org, api
+        self.readers = {}
         front = DepartmentFactory(organization=org, slug="front")
         back = DepartmentFactory(organization=org, slug="back")
         self.holder = staff_with(org, "employee", department=front)
@@ -331,7 +332,7 @@ class Scene:
 
     def api_objects(self, user, row) -> dict:
         """What the API answers `user` about the object `row` concerns."""
-        client = self.api.as_user(user)
+        client = self._reader(user)
         base = f"/api/orgs/{self.org.slug}"
         payload = row.payload
         objects = {}
@@ -357,6 +358,13 @@ class Scene:
             objects.update(self._dispatch_objects(client, base, payload))
         objects.update(self._slot_objects(client, base, row))
         return objects
+
+    def _reader(self, user):
+        """`user`'s API client; answers are kept, as nothing changes while they are read:
+        many events point at the same list (the board, the drivers, the status)."""
+        if user.pk not in self.readers:
+            self.readers[user.pk] = CachedReads(self.api, user)
+        return self.readers[user.pk]
 
     def _slot_objects(self, client, base, row) -> dict:
         payload = row.payload
@@ -411,6 +419,19 @@ def shown(objects, source) -> bool:
             return False
         value = value[part]
     return True
+
+
+class CachedReads:
+    """GET through the API as one user, each distinct request made once."""
+
+    def __init__(self, api, user):
+        self.api, self.user, self.answers = api, user, {}
+
+    def get(self, url, params=None):
+        key = (url, tuple(sorted((params or {}).items())))
+        if key not in self.answers:
+            self.answers[key] = self.api.as_user(self.user).get(url, params)
+        return self.answers[key]
 
 
 @pytest.fixture

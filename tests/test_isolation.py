@@ -14,12 +14,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from switchboard.accounts.models import Membership
 from switchboard.bookings.models import Booking
 from switchboard.slots.models import AvailabilityException, ProviderAvailability
+from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.bookings.factories import book
 from tests.catalog.factories import ResourceFactory, ServiceFactory
 from tests.dispatch.factories import an_offer
 from tests.staff.attendance_actions import a_shift, closed_log
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
 from tests.staff.kiosk_actions import a_kiosk
+from tests.support.shared import fresh, shared_rows
 from tests.webhooks.permission_actions import a_delivery, an_alert
 
 METHODS = ["get", "post", "put", "patch", "delete"]
@@ -137,8 +139,12 @@ def a_window(org):
     AvailabilityException.objects.create(organization=org, date=date(2026, 12, 25))
 
 
-@pytest.fixture
-def populated_org(org, owner, customer):
+def _populate():
+    org = OrganizationFactory(slug="acme", name="Acme")
+    other = OrganizationFactory(slug="globex", name="Globex")
+    owner = MembershipFactory(organization=org, role="owner").user
+    customer = MembershipFactory(organization=org, role="customer").user
+    outsider = MembershipFactory(organization=other, role="owner").user
     department = DepartmentFactory(organization=org)
     StaffMemberFactory(organization=org, department=department)
     book(
@@ -150,7 +156,29 @@ def populated_org(org, owner, customer):
     )
     closed_log(org), a_shift(org), a_kiosk(org), a_delivery(org), an_alert(org)
     an_offer(org, owner), a_window(org)
-    return org
+    return {"org": org, "customer": customer, "outsider": outsider}
+
+
+@pytest.fixture(scope="module")
+def populated(django_db_setup, django_db_blocker):
+    """One populated organisation and an outsider for the whole walk: every request here
+    is refused, and each test's transaction is rolled back anyway (tests/support/shared.py)."""
+    yield from shared_rows(django_db_blocker, _populate)
+
+
+@pytest.fixture
+def populated_org(populated, db):
+    return fresh(populated["org"])
+
+
+@pytest.fixture
+def customer(populated, db):
+    return fresh(populated["customer"])
+
+
+@pytest.fixture
+def outsider(populated, db):
+    return fresh(populated["outsider"])
 
 
 ORG_ROUTES = org_routes()

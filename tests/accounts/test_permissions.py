@@ -21,7 +21,7 @@ from switchboard.common.errors import Forbidden
 from switchboard.staff import services as staff_services
 from switchboard.staff.models import Department, StaffMember
 from switchboard.webhooks.models import WebhookDelivery, WebhookEndpoint
-from tests.accounts.factories import MembershipFactory, UserFactory
+from tests.accounts.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.bookings.permission_actions import BOOKING_ACTIONS
 from tests.bookings.reschedule_actions import RESCHEDULE_ACTIONS
 from tests.catalog.factories import ResourceFactory, ServiceFactory
@@ -31,6 +31,7 @@ from tests.staff.attendance_actions import ATTENDANCE_ACTIONS, ATTENDANCE_ROUTES
 from tests.staff.factories import DepartmentFactory, StaffMemberFactory
 from tests.staff.kiosk_actions import KIOSK_ACTIONS, KIOSK_ROUTES
 from tests.support.permissions import api_read
+from tests.support.shared import fresh, shared_rows
 from tests.test_isolation import routes
 from tests.webhooks.permission_actions import WEBHOOK_ACTIONS, WEBHOOK_ROUTES
 
@@ -132,6 +133,28 @@ ACTIONS = {
 }
 
 CASES = [(action, role) for action in sorted(permissions.PERMISSIONS) for role in ROLES]
+
+
+def _owned_org():
+    org = OrganizationFactory(slug="acme", name="Acme")
+    return {"org": org, "owner": _member(org, OWNER).user}
+
+
+@pytest.fixture(scope="module")
+def owned(django_db_setup, django_db_blocker):
+    """The organisation and its owner, written once for the walk's hundreds of cases; what
+    each case changes is rolled back after it (tests/support/shared.py)."""
+    yield from shared_rows(django_db_blocker, _owned_org)
+
+
+@pytest.fixture
+def org(owned, db):
+    return fresh(owned["org"])
+
+
+@pytest.fixture
+def owner(owned, db):
+    return fresh(owned["owner"])
 
 
 def _actor(org, role):

@@ -1,5 +1,5 @@
-"""Run in a spawned process by the concurrency test: a fresh interpreter, its own Django,
-its own connections to the test database, several threads booking at once."""
+"""Run in a worker process by the concurrency test (tests/support/processes.py): its
+own Django, its own connections to the test database, several threads booking at once."""
 
 import os
 import threading
@@ -63,7 +63,7 @@ def process_main(database_name: str, locked: bool, ids: dict, offset: int, threa
     from django.conf import settings
 
     django.setup()
-    # The spawned interpreter knows the configured database; point it at the test one.
+    # The worker knows the configured database; point it at the test one.
     settings.DATABASES["default"]["NAME"] = database_name
     from switchboard.bookings import lock_objects
 

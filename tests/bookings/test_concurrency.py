@@ -2,7 +2,6 @@
 somebody over capacity; with it on, nobody ever is. Real threads (and real processes) against
 the real database — a file for SQLite, the test server for PostgreSQL."""
 
-import multiprocessing
 import threading
 
 import pytest
@@ -19,6 +18,7 @@ from switchboard.staff.models import StaffMember
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.bookings.concurrency_worker import book_in_threads, process_main
 from tests.bookings.factories import START, car_wash, staff_with
+from tests.support.processes import worker_context
 from tests.support.wait import TIMEOUT
 
 WORKERS = 32
@@ -65,7 +65,7 @@ def test_32_threads_auto_assign_at_once(locked, monkeypatch):
 @pytest.mark.parametrize("locked", [False, True], ids=["lock-off-races", "lock-on-holds"])
 def test_4_processes_auto_assign_at_once(locked):
     org, ids, _ = setup_business()
-    context = multiprocessing.get_context("spawn")
+    context = worker_context()
     barrier = context.Barrier(PROCESSES)
     per_process = WORKERS // PROCESSES
     processes = [

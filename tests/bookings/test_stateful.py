@@ -309,8 +309,10 @@ class WorkloadMachine(RuleBasedStateMachine):
 def test_workload_stays_true_whatever_path_changes_the_rows(db):
     run_state_machine_as_test(
         WorkloadMachine,
+        # 25 random sequences of up to 20 steps, the invariant checked after each step:
+        # some 500 steps a run, on each database (the suite's time: docs/development.md).
         settings=settings(
-            max_examples=40,
+            max_examples=25,
             stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],

@@ -1,4 +1,4 @@
-"""Run in threads, and in spawned processes, by the race tests: operators assigning one
+"""Run in threads, and in worker processes, by the race tests: operators assigning one
 driver to several pickups at the same moment."""
 
 import os

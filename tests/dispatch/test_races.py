@@ -6,7 +6,6 @@
 - A driver's accept racing the timeout job: one of them wins, never both.
 """
 
-import multiprocessing
 import threading
 from datetime import timedelta
 
@@ -21,6 +20,7 @@ from switchboard.dispatch.models import Answer, PickupOffer
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.dispatch.factories import driver_at, pickup_at
 from tests.dispatch.race_worker import assign_in_threads, process_main
+from tests.support.processes import worker_context
 
 PICKUPS = 12
 PROCESSES = 3
@@ -61,7 +61,7 @@ def test_operators_assigning_one_driver_at_once(locked, monkeypatch):
 @pytest.mark.parametrize("locked", [False, True], ids=["lock-off-races", "lock-on-holds"])
 def test_operators_in_several_processes(locked):
     org, ids, bookings = setup_business()
-    context = multiprocessing.get_context("spawn")
+    context = worker_context()
     barrier = context.Barrier(PROCESSES)
     share = PICKUPS // PROCESSES
     processes = [

@@ -1,4 +1,4 @@
-"""Threads (and, in spawned processes, more threads) booking seats of one slot at once."""
+"""Threads (and, in worker processes, more threads) booking seats of one slot at once."""
 
 import os
 import threading

@@ -2,7 +2,6 @@
 it on, the slot never holds more than its capacity. Real threads (and processes) against
 the real database."""
 
-import multiprocessing
 from datetime import timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from switchboard.slots.models import BookingSlot
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.slots.concurrency_worker import book_in_threads, process_main
 from tests.slots.support import offering
+from tests.support.processes import worker_context
 
 WORKERS = 32
 PROCESSES = 4
@@ -60,7 +60,7 @@ def test_32_threads_book_one_slot_at_once(locked, monkeypatch):
 @pytest.mark.parametrize("locked", [False, True], ids=["lock-off-races", "lock-on-holds"])
 def test_4_processes_book_one_slot_at_once(locked):
     _, slot, ids = setup_slot()
-    context = multiprocessing.get_context("spawn")
+    context = worker_context()
     barrier, results = context.Barrier(PROCESSES), context.Queue()
     per_process = WORKERS // PROCESSES
     processes = [

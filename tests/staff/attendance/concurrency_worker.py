@@ -1,4 +1,4 @@
-"""Run in a spawned process by the attendance race test: a fresh interpreter, its own
+"""Run in a worker process by the attendance race test (tests/support/processes.py): its own
 Django and connections to the test database, several threads punching for one person."""
 
 import contextlib
@@ -40,7 +40,7 @@ def process_main(database_name: str, org_id: int, staff_id: int, seed: int, thre
     from django.conf import settings
 
     django.setup()
-    # The spawned interpreter knows the configured database; point it at the test one.
+    # The worker knows the configured database; point it at the test one.
     settings.DATABASES["default"]["NAME"] = database_name
     failed = punch_in_threads(
         org_id=org_id, staff_id=staff_id, seed=seed, threads=threads, barrier=barrier

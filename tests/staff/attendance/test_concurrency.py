@@ -4,7 +4,6 @@ logs."""
 
 import contextlib
 import itertools
-import multiprocessing
 import random
 import threading
 import traceback
@@ -18,6 +17,7 @@ from switchboard.staff.attendance import services
 from switchboard.staff.attendance.models import Break, ClockLog
 from tests.accounts.factories import OrganizationFactory
 from tests.staff.factories import StaffMemberFactory
+from tests.support.processes import worker_context
 
 THREADS = 16
 PUNCHES = (
@@ -97,7 +97,7 @@ def test_punches_from_several_processes_never_make_two_open_logs():
     from tests.staff.attendance.concurrency_worker import process_main
 
     org, me = _person()
-    context = multiprocessing.get_context("spawn")
+    context = worker_context()
     barrier = context.Barrier(PROCESSES)
     name = connection.settings_dict["NAME"]
     processes = [

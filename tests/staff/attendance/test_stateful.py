@@ -199,8 +199,10 @@ class AttendanceMachine(RuleBasedStateMachine):
 def test_attendance_stays_true_whatever_the_punches(db):
     run_state_machine_as_test(
         AttendanceMachine,
+        # 25 random sequences of up to 25 steps, the invariant checked after each step:
+        # some 625 steps a run, on each database (the suite's time: docs/development.md).
         settings=settings(
-            max_examples=40,
+            max_examples=25,
             stateful_step_count=25,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
