@@ -11,7 +11,8 @@ export PYTHONUNBUFFERED=1
 unset PYTHONDONTWRITEBYTECODE
 export PYTHONPYCACHEPREFIX=${PYTHONPYCACHEPREFIX:-$PWD/var/pycache}
 
-# Files whose tests never touch the database (pytest-django refuses them database access,
+# Files whose tests never touch the suite's database (pytest-django refuses them access, or,
+# like the SQLite write gate's, they open scratch files of their own,
 # and none passes the suite's database to a process it starts): what they prove does not
 # depend on which database the suite runs on, so they run once, in the SQLite pass. Every
 # test that touches the database runs on both.
@@ -21,6 +22,8 @@ DATABASE_FREE=(
   tests/common/test_api_errors.py
   tests/common/test_clock.py
   tests/common/test_hooks.py
+  tests/common/test_request_slots.py
+  tests/common/test_sqlite_gate.py
   tests/operations/test_production.py
   tests/scheduler/test_schedules.py
   tests/staff/test_channels.py
