@@ -27,6 +27,7 @@ from switchboard.catalog.models import Resource, Service
 from switchboard.common.clock import now
 from switchboard.common.errors import Conflict, InvalidInput, NotFound
 from switchboard.common.tenancy import in_scope, org_scoped
+from switchboard.realtime.publish import bulk
 from switchboard.slots.events import emit_slot_updated
 from switchboard.slots.models import BookingSlot
 from switchboard.slots.selectors import slot_row
@@ -247,7 +248,9 @@ def booking_create(
         claimed = _assign_automatically(booking, snapshot) if auto else set()
         claim_capacity(holders(booking) - claimed, override=override_capacity)
         booking.save()
-        _record_creation(booking, acting_user, auto=auto, override=override_capacity, past=past)
+        # The creation's events in one outbox insert (and one look at webhook endpoints).
+        with bulk():
+            _record_creation(booking, acting_user, auto=auto, override=override_capacity, past=past)
         if slot is not None:
             slot_booking.announce(organization, slot)
     logger.info(

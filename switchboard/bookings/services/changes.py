@@ -24,6 +24,7 @@ from switchboard.bookings.workflows import PARENT_WORKFLOWS, workflow
 from switchboard.common.clock import now
 from switchboard.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from switchboard.common.tenancy import in_scope
+from switchboard.realtime.publish import bulk
 from switchboard.slots.events import emit_slot_updated
 from switchboard.slots.selectors import slot_row
 from switchboard.staff.selectors import staff_for_user
@@ -275,13 +276,14 @@ def apply_changes(
     after = occupancy(booking, addons)
     claim_capacity({pk for pk in after if after[pk] > before[pk]} - set(claimed), override=override)
     change.write()
-    emit_booking_updated(booking, "updated", changed=change.changed, previous=change.previous)
-    if booking.slot_id and "status" in change.changed:
-        # A cancelled or finished booking may have given its seat back.
-        emit_slot_updated(booking.organization, slot_row(booking.slot))
-    emit_workload_updated(
-        booking.organization, {pk for pk in before | after if before[pk] != after[pk]}
-    )
+    with bulk():  # the change's events in one outbox insert
+        emit_booking_updated(booking, "updated", changed=change.changed, previous=change.previous)
+        if booking.slot_id and "status" in change.changed:
+            # A cancelled or finished booking may have given its seat back.
+            emit_slot_updated(booking.organization, slot_row(booking.slot))
+        emit_workload_updated(
+            booking.organization, {pk for pk in before | after if before[pk] != after[pk]}
+        )
     for step, effects in change.steps:
         run_after(effects, step)
     return booking
