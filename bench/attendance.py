@@ -49,6 +49,7 @@ from bench.support import (  # noqa: E402
     free_port,
     fresh_postgres,
     server_environment,
+    uvicorn_command,
     wait_until_up,
 )
 
@@ -239,25 +240,8 @@ def time_timesheet(url: str, token: str, days: int, repeat: int) -> dict:
 
 
 def start_server(env: dict, port: int, workers: int) -> subprocess.Popen:
-    from switchboard.common.proxies import trusted_proxies, uvicorn_proxy_args
-
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "switchboard.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            *uvicorn_proxy_args(trusted_proxies(env)),
-        ],
+        uvicorn_command("switchboard.asgi:application", port, workers, env),
         cwd=ROOT,
         env=env,
     )

@@ -43,6 +43,7 @@ from bench.support import (  # noqa: E402
     free_port,
     fresh_postgres,
     server_environment,
+    uvicorn_command,
     wait_until_up,
 )
 
@@ -411,29 +412,11 @@ def run(args, database_url: str | None) -> dict:
 
 
 def start_server(env: dict, ids: dict, workers: int):
-    from switchboard.common.proxies import trusted_proxies, uvicorn_proxy_args
-
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server_env = env | {SERVER_FLAG: "1", "BENCH_ORG_ID": str(ids["org"])}
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.bookings:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            # Forwarded headers trusted only from TRUSTED_PROXIES, as `make run` does.
-            *uvicorn_proxy_args(trusted_proxies(server_env)),
-        ],
+        uvicorn_command("bench.bookings:application", port, workers, server_env),
         cwd=ROOT,
         env=server_env,
     )

@@ -7,6 +7,7 @@ import os
 import secrets
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -78,3 +79,26 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> N
             pass
         time.sleep(0.2)
     raise SystemExit("the server did not come up")
+
+
+def uvicorn_command(app: str, port: int, workers: int, env: dict) -> list[str]:
+    """uvicorn serving `app` on loopback as `make run` does: forwarded headers are trusted
+    only from TRUSTED_PROXIES, no access log."""
+    from switchboard.common.proxies import trusted_proxies, uvicorn_proxy_args
+
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        *uvicorn_proxy_args(trusted_proxies(env)),
+    ]
