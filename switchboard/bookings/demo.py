@@ -112,6 +112,15 @@ class _Kit:
     def hours_from_now(self, hours: float) -> datetime:
         return self.hour + timedelta(hours=hours)
 
+    def later_today(self, hours: float) -> datetime:
+        """`hours` from now, kept on the organisation's today: late in its evening, when
+        that would be tomorrow already, the last half hour of the day (or this hour)."""
+        wanted = self.hours_from_now(hours)
+        if wanted.astimezone(self.org.tzinfo).date() == self.today:
+            return wanted
+        last = datetime.combine(self.today, time(23, 30), tzinfo=self.org.tzinfo)
+        return max(last, self.hour)
+
     def day_at(self, days: int, hour: int, minute: int = 0) -> datetime:
         """Local wall time on the day `days` after today."""
         day = self.today + timedelta(days=days)
@@ -226,7 +235,7 @@ def _car_wash(kit: _Kit) -> None:
 
 def _hotel(kit: _Kit) -> None:
     kit.book("Room night", kit.hours_from_now(3), "Mary O'Brien", resource="Room 101")
-    kit.book("Room cleaning", kit.hours_from_now(1), "Room 102", assignee="hotel-staff2")
+    kit.book("Room cleaning", kit.later_today(1), "Room 102", assignee="hotel-staff2")
     for day in WEEK:
         room = f"Room {102 + day % 3}"
         kit.book("Room night", kit.day_at(day, 15), CUSTOMERS[day % len(CUSTOMERS)], resource=room)
@@ -236,7 +245,7 @@ def _hotel(kit: _Kit) -> None:
 def _royal_care(kit: _Kit) -> None:
     therapist = kit.staff("care-staff")
     booking = kit.book(
-        "Home massage (60 min)", kit.hours_from_now(2), "Grace Tan", assignee="care-staff"
+        "Home massage (60 min)", kit.later_today(2), "Grace Tan", assignee="care-staff"
     )
     if booking is not None and therapist is not None:
         kit.attempt(

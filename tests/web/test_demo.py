@@ -1,5 +1,7 @@
-from datetime import timedelta
+from contextlib import nullcontext
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from django.core.management import call_command
 
 from switchboard.accounts.models import Membership, Organization, User
@@ -7,7 +9,7 @@ from switchboard.bookings import services
 from switchboard.bookings.models import Booking
 from switchboard.bookings.selectors import employees_with_workload
 from switchboard.catalog.models import Resource, Service
-from switchboard.common.clock import now
+from switchboard.common.clock import frozen_at, now
 from switchboard.staff.attendance.models import Shift
 from switchboard.staff.models import Department, StaffMember
 from switchboard.web.demo import DEMO_ORGS
@@ -64,8 +66,26 @@ def test_seed_demo_gives_the_hotel_a_week_of_shifts_today_included(db):
     assert john.count() == 7
 
 
-def test_every_business_has_bookings_today_and_each_day_of_the_coming_week(db):
-    call_command("seed_demo", quiet_logins=True)
+# Late evening somewhere: 14:40 UTC is 22:40 in Manila, where a booking two hours ahead
+# is tomorrow already; 23:40 UTC is late in Dublin; 18:20 UTC is 23:50 in Kolkata.
+SEEDED_AT = [
+    None,
+    datetime(2026, 11, 29, 14, 40, tzinfo=UTC),
+    datetime(2026, 11, 29, 23, 40, tzinfo=UTC),
+    datetime(2026, 11, 29, 18, 20, tzinfo=UTC),
+]
+
+
+@pytest.mark.parametrize(
+    "moment", SEEDED_AT, ids=["now", "manila-evening", "dublin-evening", "kolkata-evening"]
+)
+def test_every_business_has_bookings_today_and_each_day_of_the_coming_week(db, moment):
+    with frozen_at(moment) if moment else nullcontext():
+        call_command("seed_demo", quiet_logins=True)
+        _check_the_week()
+
+
+def _check_the_week():
     for org in Organization.objects.all():
         today = now().astimezone(org.tzinfo).date()
         days = {
