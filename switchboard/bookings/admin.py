@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 
 from switchboard.bookings import services
 from switchboard.bookings.models import Booking, BookingTransition
+from switchboard.common.admin import ReadOnlyAdmin
 from switchboard.common.errors import DomainError
 
 
@@ -129,19 +130,10 @@ class BookingAdmin(admin.ModelAdmin):
 
 
 @admin.register(BookingTransition)
-class BookingTransitionAdmin(admin.ModelAdmin):
+class BookingTransitionAdmin(ReadOnlyAdmin):
     """Read-only: the audit trail is written by the services."""
 
     list_display = ["booking_ref", "action", "from_status", "to_status", "by", "created_at"]
     list_filter = ["action", "organization"]
     search_fields = ["booking_ref", "note", "by__username"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

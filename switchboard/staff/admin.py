@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
+from switchboard.common.admin import ReadOnlyAdmin
 from switchboard.staff import services
 from switchboard.staff.models import Department, Skill, StaffMember
 
@@ -38,21 +39,12 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):
+class SkillAdmin(ReadOnlyAdmin):
     """Skills come into being when a staff profile names them; here they are only listed."""
 
     list_display = ["slug", "organization"]
     list_filter = ["organization"]
     search_fields = ["slug"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class StaffMemberForm(forms.ModelForm):
