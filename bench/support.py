@@ -82,14 +82,14 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> N
 
 
 def uvicorn_command(app: str, port: int, workers: int, env: dict) -> list[str]:
-    """uvicorn serving `app` on loopback as `make run` does: forwarded headers are trusted
-    only from TRUSTED_PROXIES, no access log."""
+    """`app` served on loopback as `make serve` does (uvicorn workers, each on a socket of its
+    own): forwarded headers are trusted only from TRUSTED_PROXIES, no access log."""
     from switchboard.common.proxies import trusted_proxies, uvicorn_proxy_args
 
     return [
         sys.executable,
         "-m",
-        "uvicorn",
+        "switchboard.serve",
         app,
         "--host",
         "127.0.0.1",

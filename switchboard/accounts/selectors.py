@@ -2,6 +2,7 @@ from django.db.models import Q
 
 from switchboard.accounts.models import Membership, Organization, Role
 from switchboard.common.errors import NotFound
+from switchboard.common.prepared import Prepared
 
 
 def organizations_for_user(user):
@@ -16,19 +17,20 @@ def membership_for(user, org_slug: str) -> Membership:
     """The caller's active membership in the organisation, or 404 as if it did not exist."""
     if not user.is_authenticated:
         raise NotFound()
-    membership = (
-        Membership.objects.select_related("organization")
-        .filter(
-            user=user,
-            is_active=True,
-            organization__slug=org_slug,
-            organization__is_active=True,
-        )
-        .first()
-    )
-    if membership is None:
+    found = _membership(user=user, slug=org_slug)
+    if not found:
         raise NotFound()
-    return membership
+    return found[0]
+
+
+def _membership_rows(*, user, slug):
+    return Membership.objects.select_related("organization").filter(
+        user=user, is_active=True, organization__slug=slug, organization__is_active=True
+    )[:1]
+
+
+# Asked by every request to an organisation's API or pages: compiled once.
+_membership = Prepared(_membership_rows, scoped=False)
 
 
 def memberships_list(organization, *, role: str | None = None, search: str = ""):

@@ -89,6 +89,8 @@ class Booking(OrgScopedModel):
             models.Index(fields=["organization", "starts_at"], name="booking_org_starts"),
             models.Index(fields=["assignee", "status"], name="booking_assignee_status"),
             models.Index(fields=["driver", "status"], name="booking_driver_status"),
+            # Who has waited longest since an assignment (automatic assignment's tie-break).
+            models.Index(fields=["assignee", "assigned_at"], name="booking_assignee_assigned"),
             models.Index(fields=["resource", "status"], name="booking_resource_status"),
         ]
         constraints = [

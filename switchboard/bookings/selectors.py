@@ -88,14 +88,34 @@ class _CountOf(Func):
     output_field = IntegerField()
 
 
+def _held_as_assignee(staff_ref) -> Q:
+    """The assignee's bookings in any workflow's active state: with the (assignee, status)
+    index this visits a person's current work only, never their whole history. The rule
+    itself (which state of which workflow) is ANDed on by the caller."""
+    active = set().union(*(wf.table.active for wf in WORKFLOWS.values()))
+    return Q(assignee=staff_ref, status__in=sorted(active))
+
+
+def _held_as_driver(staff_ref) -> Q:
+    driving = set().union(*(wf.driver_active for wf in WORKFLOWS.values()))
+    return Q(driver=staff_ref, status__in=sorted(driving))
+
+
 def occupying(staff_ref) -> Q:
     """Bookings that occupy `staff_ref` (a staff id, instance or OuterRef): the whole rule."""
-    as_assignee = Q(assignee=staff_ref) & (standalone_counts() | addon_counts())
-    return as_assignee | (Q(driver=staff_ref) & driver_counts())
+    as_assignee = _held_as_assignee(staff_ref) & (standalone_counts() | addon_counts())
+    return as_assignee | (_held_as_driver(staff_ref) & driver_counts())
 
 
 def _count(condition: Q):
-    rows = Booking.objects.filter(condition).order_by().annotate(n=_CountOf()).values("n")[:1]
+    """A correlated count of the bookings matching `condition` for the outer staff row.
+
+    Through the unscoped base manager on purpose: the outer row is already the scope's, and
+    the scope's own `organization_id = %s` here led SQLite's planner to walk every booking
+    of the organisation for each staff member instead of the person's own index entries.
+    """
+    bookings = Booking._base_manager.filter(condition).order_by()
+    rows = bookings.annotate(n=_CountOf()).values("n")[:1]
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
@@ -107,9 +127,9 @@ def with_load(staff: QuerySet) -> QuerySet:
 def with_workload(staff: QuerySet) -> QuerySet:
     """`current_assignments`, its sources and busy/available (busy at or over capacity)."""
     return with_load(staff).annotate(
-        standalone_bookings=_count(Q(assignee=OuterRef("pk")) & standalone_counts()),
-        addon_services=_count(Q(assignee=OuterRef("pk")) & addon_counts()),
-        driving=_count(Q(driver=OuterRef("pk")) & driver_counts()),
+        standalone_bookings=_count(_held_as_assignee(OuterRef("pk")) & standalone_counts()),
+        addon_services=_count(_held_as_assignee(OuterRef("pk")) & addon_counts()),
+        driving=_count(_held_as_driver(OuterRef("pk")) & driver_counts()),
         availability_status=Case(
             When(current_assignments__gte=F("capacity"), then=Value(BUSY)),
             default=Value(AVAILABLE),
@@ -169,8 +189,9 @@ def workloads(staff_ids, *, organization=None) -> dict[int, tuple[int, int]]:
 
 
 def _candidate_rows(*, organization, skill, service, only):
+    # Unscoped for the same reason as `_count`; the (assignee, assigned_at) index answers it.
     last_assigned = (
-        Booking.objects.filter(assignee=OuterRef("pk"), assigned_at__isnull=False)
+        Booking._base_manager.filter(assignee=OuterRef("pk"), assigned_at__isnull=False)
         .order_by("-assigned_at")
         .values("assigned_at")[:1]
     )

@@ -219,3 +219,19 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return page_not_found(request, exception)
+
+
+_built: dict[type, serializers.BaseSerializer] = {}
+
+
+def represent(serializer_class, instance) -> dict:
+    """`serializer_class(instance).data` for a serializer that takes no context, with its
+    fields built once per class. DRF builds and binds every field (nested serializers
+    included) for each instance it serialises; for a one-row answer that was most of the
+    cost. Reading with built fields changes nothing in them, so threads may share them."""
+    serializer = _built.get(serializer_class)
+    if serializer is None:
+        serializer = serializer_class()
+        serializer.fields  # noqa: B018 - built and bound here, once
+        _built[serializer_class] = serializer
+    return serializer.to_representation(instance)

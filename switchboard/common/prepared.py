@@ -11,7 +11,8 @@ dicts), converters included.
 The shape is the kind of each argument: a scalar, None, or a list of a given length (the
 SQL of `pk__in` depends on the length). Arguments must reach the SQL only as parameters
 compared or matched as they are: a builder may branch on whether an argument is None, but
-not on its value, nor transform it. Arguments are ids and whole numbers.
+not on its value, nor transform it. Arguments are ids, whole numbers and text (a slug, a
+hash) compared as it is.
 
 Tenancy: every read takes `organization` (an id or an instance) and is built inside that
 stand-in's scope, so the scope's own filter is a parameter too. When called, it behaves as
@@ -32,6 +33,8 @@ from switchboard.common.tenancy import DIMENSION, ScopeError, org_scope
 # positive small integer field (PostgreSQL's smallint): Django knows that a value outside
 # a field's range matches nothing and would compile the query to no SQL at all.
 _FIRST_STAND_IN = 32_767
+# A text argument's stand-in: this prefix and a number, a value no slug or hash takes.
+_TEXT_STAND_IN = "\x1fstand-in-"
 
 
 class Prepared:
@@ -99,6 +102,7 @@ class Prepared:
             qs = self.build(**stand_ins)
         compiler = qs.query.get_compiler(using=qs.db)
         sql, params = compiler.as_sql()
+        _converters_once(compiler)
         return qs, compiler, sql, params
 
 
@@ -138,7 +142,7 @@ def _kind(value):
         return None
     if isinstance(value, (list, tuple)):
         return ("list", len(value))
-    return "one"
+    return "text" if isinstance(value, str) else "one"
 
 
 def _hashable(value):
@@ -158,6 +162,9 @@ def _stand_ins(values, numbers):
         elif kind == "one":
             stand_ins[name] = n = next(numbers)
             originals[n] = ("one", name)
+        elif kind == "text":
+            stand_ins[name] = text = f"{_TEXT_STAND_IN}{next(numbers)}"
+            originals[text] = ("one", name)
         else:
             stand_ins[name] = ids = [next(numbers) for _ in value]
             for i, n in enumerate(ids):
@@ -172,6 +179,23 @@ def _fill(slot, values):
         value = values[slot[1]]
         return getattr(value, "pk", value)
     return values[slot[1]][slot[2]]
+
+
+def _converters_once(compiler):
+    """Each run would look up every column's converters again (a few hundred calls for a
+    booking with its related rows); they depend on the compiled columns only, so the
+    template compiler, and every copy of it, keeps the first answer."""
+    made = {}
+    find = compiler.get_converters
+
+    def get_converters(expressions):
+        key = tuple(map(id, expressions))
+        found = made.get(key)
+        if found is None:
+            found = made[key] = find(expressions)
+        return found
+
+    compiler.get_converters = get_converters
 
 
 def _bound(template_qs, template_compiler, sql, params):

@@ -29,6 +29,7 @@ from switchboard.bookings.selectors import (
     unassigned_bookings,
 )
 from switchboard.catalog.selectors import resource_get, service_get
+from switchboard.common.api import represent
 from switchboard.common.errors import NotFound
 from switchboard.common.filters import list_filters
 from switchboard.slots.selectors import slot_get
@@ -147,7 +148,7 @@ class BookingViewSet(
 
     def _answer(self, booking, code=status.HTTP_200_OK):
         fresh = booking_read(self.organization, booking.pk)
-        return Response(self.get_serializer_class()(fresh).data, status=code)
+        return Response(represent(self.get_serializer_class(), fresh), status=code)
 
     @extend_schema(request=BookingCreateSerializer, responses={201: BookingSerializer})
     def create(self, request, org_slug):
