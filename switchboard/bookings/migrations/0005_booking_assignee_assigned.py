@@ -5,19 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_organization_booking_backdate_minutes'),
-        ('bookings', '0004_booking_slot'),
-        ('catalog', '0002_service_slot_settings'),
-        ('slots', '0002_exception_uniqueness_on_sqlite'),
-        ('staff', '0006_attendance_overlap_guards'),
+        ("accounts", "0003_organization_booking_backdate_minutes"),
+        ("bookings", "0004_booking_slot"),
+        ("catalog", "0002_service_slot_settings"),
+        ("slots", "0002_exception_uniqueness_on_sqlite"),
+        ("staff", "0006_attendance_overlap_guards"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['assignee', 'assigned_at'], name='booking_assignee_assigned'),
+            model_name="booking",
+            index=models.Index(
+                fields=["assignee", "assigned_at"], name="booking_assignee_assigned"
+            ),
         ),
     ]
