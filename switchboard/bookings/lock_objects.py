@@ -18,6 +18,7 @@ from django.db import OperationalError, connection
 
 from switchboard.bookings.models import Booking
 from switchboard.catalog.models import Resource
+from switchboard.catalog.selectors import staff_qualified
 from switchboard.common.errors import Conflict, NotFound
 from switchboard.common.prepared import Prepared, single_scope
 from switchboard.common.transactions import first_time_in_transaction
@@ -91,7 +92,7 @@ def lock_resource(pk) -> Resource:
 def lock_staff(staff_ids) -> None:
     """Lock the staff rows whose capacity is about to be claimed, in id order."""
     ids = sorted(set(staff_ids))
-    if not ids or not CAPACITY_LOCK:
+    if not ids or not CAPACITY_LOCK or not connection.features.has_select_for_update:
         return
     organization = single_scope()
     with _busy_is_a_conflict("staff member"):
@@ -99,6 +100,25 @@ def lock_staff(staff_ids) -> None:
             list(_staff_for_update(organization=None, ids=ids, scoped=False))
         else:
             _locked_staff(organization=organization, ids=ids)
+
+
+def lock_qualified_staff(service) -> None:
+    """Lock the rows of everyone qualified for `service`, in id order: automatic assignment
+    then counts and chooses among them with nobody's workload moving meanwhile."""
+    if not CAPACITY_LOCK or not connection.features.has_select_for_update:
+        return  # SQLite: the IMMEDIATE write transaction already excludes every writer
+    with _busy_is_a_conflict("staff member"):
+        _locked_qualified(
+            organization=service.organization_id, skill=service.skill_id, service=service.pk
+        )
+
+
+def _qualified_for_update(*, organization, skill, service):
+    staff = staff_qualified(organization=organization, skill=skill, service=service)
+    return staff.select_for_update(of=("self",)).order_by("pk").values_list("pk")
+
+
+_locked_qualified = Prepared(_qualified_for_update)
 
 
 def _staff_for_update(*, organization, ids, scoped=True):

@@ -1,9 +1,9 @@
 """Assignment: manual, automatic, reassignment, unassignment, and the driver.
 
 Automatic assignment picks the least-loaded qualified staff member under capacity; among
-equals, the one who has waited longest since their last assignment. The candidates are read
-before the transaction (a cheap, unlocked look); inside it their rows are locked and counted
-again, and only that fresh count decides (pretix's lock → re-check → write).
+equals, the one who has waited longest since their last assignment. Inside the transaction
+the qualified staff's rows are locked, then counted, and only that count decides (pretix's
+lock → re-check → write).
 """
 
 from django.db import transaction
@@ -23,21 +23,25 @@ from switchboard.staff.models import StaffMember
 NOBODY_FREE = "No qualified staff member is under capacity."
 
 
-def candidates_snapshot(booking_or_service, *, exclude=()) -> list[StaffMember]:
-    """The unlocked look taken before the transaction."""
+def candidates_snapshot(booking_or_service, *, exclude=()) -> list[StaffMember] | None:
+    """The unlocked look before the transaction, which only the check-then-act of the
+    concurrency test (capacity lock off) decides by; with the lock on, nothing is read
+    here: the candidates are locked and counted inside the transaction."""
+    if lock_objects.capacity_lock_enabled():
+        return None
     service = getattr(booking_or_service, "service", booking_or_service)
     return [s for s in assignment_candidates(service) if s.pk not in set(exclude)]
 
 
-def pick_assignee(service, snapshot: list[StaffMember]) -> StaffMember | None:
-    """Inside the transaction: lock the candidates, count again, take the first one free."""
-    if not lock_objects.capacity_lock_enabled():
+def pick_assignee(service, snapshot, *, exclude=()) -> StaffMember | None:
+    """Inside the transaction: lock the qualified staff, count, take the first one free."""
+    if snapshot is not None:
         # Check-then-act on the unlocked look: only the concurrency test ever runs this.
         return next((s for s in snapshot if s.current_assignments < s.capacity), None)
-    ids = [s.pk for s in snapshot]
-    lock_objects.lock_staff(ids)
-    fresh = assignment_candidates(service, only=ids)
-    return next((s for s in fresh if s.current_assignments < s.capacity), None)
+    lock_objects.lock_qualified_staff(service)
+    fresh = assignment_candidates(service)
+    skip = set(exclude)
+    return next((s for s in fresh if s.pk not in skip and s.current_assignments < s.capacity), None)
 
 
 @org_scoped
@@ -95,7 +99,7 @@ def booking_auto_assign(*, booking: Booking, acting_user: User | None) -> Bookin
             raise Conflict("The booking is already assigned.", assignee_id=booking.assignee_id)
         if not workflow(booking.workflow).table.is_active(booking.status):
             raise Conflict("Only an active booking can be assigned.", status=booking.status)
-        chosen = pick_assignee(booking.service, snapshot)
+        chosen = pick_assignee(booking.service, snapshot, exclude=[booking.driver_id])
         if chosen is None:
             emit_booking_unassigned(booking, NOBODY_FREE)
             return booking

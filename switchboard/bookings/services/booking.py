@@ -130,7 +130,7 @@ def _lock_parent(parent: Booking | None) -> Booking | None:
 
 def _assign_automatically(booking: Booking, snapshot) -> set[int]:
     """Give the booking the best free candidate, if any; return whose capacity was checked."""
-    chosen = pick_assignee(booking.service, snapshot)
+    chosen = pick_assignee(booking.service, snapshot, exclude=[booking.driver_id])
     if chosen is None:
         return set()
     booking.assignee, booking.assigned_at = chosen, now()
