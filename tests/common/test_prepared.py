@@ -13,8 +13,9 @@ from switchboard.bookings.selectors import (
     workloads,
 )
 from switchboard.common.clock import now
+from switchboard.common.errors import NotFound
 from switchboard.common.prepared import Prepared
-from switchboard.common.tenancy import ScopeError, no_scope, org_scope
+from switchboard.common.tenancy import ScopeError, in_scope, no_scope, org_scope
 from switchboard.staff.models import StaffMember
 from tests.bookings.factories import book, car_wash, staff_with
 
@@ -111,3 +112,43 @@ def test_an_id_no_column_can_hold_finds_nothing(org, crews, api, operator):
         f"/api/orgs/{org.slug}/bookings/{2**70}/", {"notes": "x"}
     )
     assert response.status_code == 404
+
+
+def test_text_arguments_are_compared_as_given(org, other_org):
+    from switchboard.accounts.selectors import membership_for
+
+    def build(*, organization, name):
+        return StaffMember.objects.for_org(organization).filter(display_name=name)
+
+    read = Prepared(build)
+    ada = staff_with(org, "employee")
+    ada.display_name = "Ada"
+    ada.save()
+    assert [s.pk for s in read(organization=org, name="Ada")] == [ada.pk]
+    assert read(organization=org, name="ada") == []
+    assert read(organization=other_org, name="Ada") == []
+    # A pattern is built from the text, so the SQL could not take another one: refused.
+    with pytest.raises(TypeError, match="did not reach the SQL"):
+        Prepared(
+            lambda *, organization, name: StaffMember.objects.for_org(organization).filter(
+                display_name__contains=name
+            )
+        )(organization=org, name="Ad")
+    # The membership read every request makes, by the organisation's slug.
+    member = org.memberships.filter(is_active=True).select_related("user").first()
+    assert membership_for(member.user, org.slug).pk == member.pk
+    with pytest.raises(NotFound):
+        membership_for(member.user, other_org.slug)
+
+
+def test_a_row_handed_to_a_service_is_read_again_in_its_scope(org, other_org, crews):
+    ours, theirs, wash = crews
+    with org_scope(org):
+        assert in_scope(ours[0]).pk == ours[0].pk
+        assert in_scope(wash).pk == wash.pk
+        with pytest.raises(NotFound):
+            in_scope(theirs[0])
+    with org_scope(other_org), pytest.raises(NotFound):
+        in_scope(wash)
+    with no_scope(), pytest.raises(ScopeError):
+        in_scope(wash)

@@ -1,0 +1,103 @@
+"""The derived workload reads a person's current bookings by index, never the organisation's
+whole history: the count of one staff member must not grow with every booking ever made.
+
+Before, the scope's own `organization_id = …` inside each correlated count led SQLite's
+planner to walk every booking of the organisation for each staff member (and the tie-break
+"longest since an assignment" to sort a person's whole history). Checked on the real
+planners with a history of finished and unassigned bookings.
+"""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from switchboard.bookings.models import Booking
+from switchboard.bookings.selectors import assignment_candidates, with_workload
+from switchboard.common.clock import now
+from switchboard.common.tenancy import org_scope
+from switchboard.staff.models import StaffMember
+from tests.bookings.factories import car_wash, staff_with
+
+PERSON_INDEXES = {"booking_assignee_status", "booking_driver_status"}
+
+
+@pytest.fixture
+def history(org):
+    """Four people with years of finished work, and many bookings nobody holds."""
+    crew = [staff_with(org, "employee") for _ in range(4)]
+    wash = car_wash(org)
+    start = now() - timedelta(days=900)
+    rows = [
+        Booking(
+            organization=org,
+            service=wash,
+            workflow="standard",
+            status="completed" if n % 3 else "cancelled",
+            assignee=crew[n % 4] if n % 2 else None,
+            assigned_at=start + timedelta(hours=n) if n % 2 else None,
+            customer_name="History",
+            starts_at=start + timedelta(hours=n),
+            ends_at=start + timedelta(hours=n, minutes=30),
+        )
+        for n in range(4000)
+    ]
+    Booking.objects.bulk_create(rows, batch_size=500)
+    if connection.vendor == "postgresql":
+        # As autovacuum would have; SQLite has no statistics unless ANALYZE is run, which
+        # the project never does.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE bookings_booking")
+    return crew, wash
+
+
+def plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            return "\n".join(row[3] for row in cursor.fetchall())
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        return json.dumps(cursor.fetchone()[0])
+
+
+def booking_scans(text: str) -> list[str]:
+    """How each read of the bookings table is made, as the planner says it."""
+    if connection.vendor == "sqlite":
+        return [line for line in text.splitlines() if line.startswith(("SEARCH U", "SCAN U"))]
+    nodes, found = [json.loads(text)[0]["Plan"]], []
+    while nodes:
+        node = nodes.pop()
+        if node.get("Relation Name") == "bookings_booking":
+            found.append(f"{node['Node Type']} {node.get('Index Name', '')}")
+        nodes.extend(node.get("Plans", []))
+    return found
+
+
+def test_the_workload_count_reads_each_persons_own_index_entries(org, history):
+    crew, _ = history
+    with org_scope(org):
+        scans = booking_scans(plan(with_workload(StaffMember.objects.filter(pk=crew[0].pk))))
+    assert scans, "the planner read no bookings at all?"
+    for scan in scans:
+        assert "organization" not in scan, scans
+        assert "Seq Scan" not in scan and not scan.startswith("SCAN"), scans
+    assert any(name in scan for scan in scans for name in PERSON_INDEXES), scans
+
+
+def test_the_candidates_tie_break_reads_one_index_entry(org, history):
+    crew, wash = history
+    with org_scope(org):
+        from switchboard.bookings.selectors import _candidate_rows
+
+        query = _candidate_rows(
+            organization=org.pk, skill=wash.skill_id, service=wash.pk, only=None
+        )
+        scans = booking_scans(plan(query))
+        candidates = assignment_candidates(wash)
+    assert any("booking_assignee_assigned" in scan for scan in scans), scans
+    assert all("organization" not in scan for scan in scans), scans
+    # And the answer is still the rule: everyone free, the longest-waiting first.
+    assert [s.current_assignments for s in candidates] == [0, 0, 0, 0]
+    assert candidates[0].pk == crew[0].pk  # never assigned: waited longest
