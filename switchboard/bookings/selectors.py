@@ -88,12 +88,18 @@ class _CountOf(Func):
     output_field = IntegerField()
 
 
+def any_active_status() -> list[str]:
+    """Every status that is active in some workflow: a superset of the rule, which lets
+    an (x, status) index narrow a person's or a resource's bookings to their current ones
+    before the rule itself (which state of which workflow) is checked."""
+    return sorted(set().union(*(wf.table.active for wf in WORKFLOWS.values())))
+
+
 def _held_as_assignee(staff_ref) -> Q:
     """The assignee's bookings in any workflow's active state: with the (assignee, status)
     index this visits a person's current work only, never their whole history. The rule
-    itself (which state of which workflow) is ANDed on by the caller."""
-    active = set().union(*(wf.table.active for wf in WORKFLOWS.values()))
-    return Q(assignee=staff_ref, status__in=sorted(active))
+    itself is ANDed on by the caller."""
+    return Q(assignee=staff_ref, status__in=any_active_status())
 
 
 def _held_as_driver(staff_ref) -> Q:

@@ -25,7 +25,7 @@ from django.db.models import (
 )
 
 from switchboard.bookings.models import Booking
-from switchboard.bookings.selectors import active_bookings
+from switchboard.bookings.selectors import active_bookings, any_active_status
 from switchboard.bookings.workflows import Status
 from switchboard.catalog.models import Resource, Service, Workflow
 from switchboard.common.clock import now
@@ -72,12 +72,15 @@ def overdue_sessions(*, ended_before: datetime) -> QuerySet:
     return open_sessions().filter(ends_at__lt=ended_before).order_by("ends_at", "pk")
 
 
+# The correlated reads below go through the unscoped base manager: the outer resource row
+# is already the scope's, and the scope's own `organization_id = %s` would let the planner
+# walk every booking of the organisation instead of the resource's (resource, status)
+# index entries (the same as the workload count, bookings/selectors.py).
+
+
 def _running_field(at: datetime, field: str, output):
-    rows = (
-        Booking.objects.filter(holding(at), resource=OuterRef("pk"))
-        .order_by("starts_at", "pk")
-        .values(field)[:1]
-    )
+    held = Q(resource=OuterRef("pk"), status__in=any_active_status()) & holding(at)
+    rows = Booking._base_manager.filter(held).order_by("starts_at", "pk").values(field)[:1]
     return Subquery(rows, output_field=output)
 
 
@@ -85,8 +88,12 @@ def _unofficial_end(at: datetime):
     """The latest end of a session on the resource that has passed but is still `active`:
     the board shows `Expired` for it until the expiry job makes it official."""
     rows = (
-        open_sessions()
-        .filter(resource=OuterRef("pk"), ends_at__lte=at)
+        Booking._base_manager.filter(
+            resource=OuterRef("pk"),
+            status=Status.ACTIVE,
+            workflow=Workflow.SESSION,
+            ends_at__lte=at,
+        )
         .order_by("-ends_at", "-pk")
         .values("ends_at")[:1]
     )

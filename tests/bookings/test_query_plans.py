@@ -1,10 +1,11 @@
-"""The derived workload reads a person's current bookings by index, never the organisation's
-whole history: the count of one staff member must not grow with every booking ever made.
+"""The derived reads (a person's workload, a resource's status) visit current bookings by
+index, never the organisation's whole history: they must not grow with every booking ever
+made.
 
-Before, the scope's own `organization_id = …` inside each correlated count led SQLite's
-planner to walk every booking of the organisation for each staff member (and the tie-break
-"longest since an assignment" to sort a person's whole history). Checked on the real
-planners with a history of finished and unassigned bookings.
+Before, the scope's own `organization_id = …` inside each correlated subquery led SQLite's
+planner to walk every booking of the organisation for each staff member or resource (and the
+tie-break "longest since an assignment" to sort a person's whole history). Checked on the
+real planners with a history of finished and unassigned bookings.
 """
 
 import json
@@ -15,10 +16,12 @@ from django.db import connection
 
 from switchboard.bookings.models import Booking
 from switchboard.bookings.selectors import assignment_candidates, with_workload
+from switchboard.bookings.sessions_selectors import resource_board
 from switchboard.common.clock import now
 from switchboard.common.tenancy import org_scope
 from switchboard.staff.models import StaffMember
 from tests.bookings.factories import car_wash, staff_with
+from tests.catalog.factories import ResourceFactory
 
 PERSON_INDEXES = {"booking_assignee_status", "booking_driver_status"}
 
@@ -27,6 +30,7 @@ PERSON_INDEXES = {"booking_assignee_status", "booking_driver_status"}
 def history(org):
     """Four people with years of finished work, and many bookings nobody holds."""
     crew = [staff_with(org, "employee") for _ in range(4)]
+    bays = [ResourceFactory(organization=org) for _ in range(3)]
     wash = car_wash(org)
     start = now() - timedelta(days=900)
     rows = [
@@ -36,6 +40,7 @@ def history(org):
             workflow="standard",
             status="completed" if n % 3 else "cancelled",
             assignee=crew[n % 4] if n % 2 else None,
+            resource=bays[n % 3] if n % 4 == 0 else None,
             assigned_at=start + timedelta(hours=n) if n % 2 else None,
             customer_name="History",
             starts_at=start + timedelta(hours=n),
@@ -101,3 +106,14 @@ def test_the_candidates_tie_break_reads_one_index_entry(org, history):
     # And the answer is still the rule: everyone free, the longest-waiting first.
     assert [s.current_assignments for s in candidates] == [0, 0, 0, 0]
     assert candidates[0].pk == crew[0].pk  # never assigned: waited longest
+
+
+def test_the_resource_board_reads_each_resources_own_index_entries(org, history):
+    with org_scope(org):
+        scans = booking_scans(plan(resource_board(org)))
+        board = list(resource_board(org))
+    assert scans
+    for scan in scans:
+        assert "organization" not in scan, scans
+        assert "Seq Scan" not in scan and not scan.startswith("SCAN"), scans
+    assert [r.status for r in board] == ["available"] * 3  # all that history is over
