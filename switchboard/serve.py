@@ -12,12 +12,16 @@ connections over the workers evenly by their addresses.
 
 Before the workers start, the port is bound once without `SO_REUSEPORT`, so that a port
 already in use (another instance, anything else) fails at once as it would with uvicorn,
-instead of silently sharing the traffic. A worker that dies is started again.
+instead of silently sharing the traffic. A worker that dies is started again; a worker
+whose supervisor dies (even by SIGKILL) stops, rather than hold the port for ever. The
+supervisor's own lines have the workers' format (`LOG_FORMAT`, docs/deployment.md).
+Linux only (`SO_REUSEPORT` balancing, the parent-death signal).
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import logging
 import multiprocessing
 import os
@@ -27,10 +31,14 @@ import sys
 import threading
 import time
 
+from switchboard.common.logs import JsonFormatter
+
 logger = logging.getLogger("switchboard.serve")
 
 RESTART_PAUSE_S = 1.0
 STARTUP_WAIT_S = 120.0
+PR_SET_PDEATHSIG = 1
+LOG_LEVELS = ["critical", "error", "warning", "info", "debug", "trace"]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -39,7 +47,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--log-level", default="info")
+    parser.add_argument("--log-level", choices=LOG_LEVELS, default="info")
     parser.add_argument("--no-access-log", action="store_true")
     parser.add_argument("--ws-max-size", type=int, default=16 * 1024 * 1024)
     parser.add_argument("--ws-per-message-deflate", choices=["true", "false"], default="true")
@@ -75,10 +83,18 @@ def listening_socket(host: str, port: int, *, shared: bool) -> socket.socket:
     return sock
 
 
-def run_worker(options: dict, host: str, port: int, barrier=None) -> None:
+def stop_with(supervisor: int) -> None:
+    """SIGTERM this process when the supervisor dies, however it dies."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != supervisor:  # it died before the line above
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def run_worker(options: dict, host: str, port: int, supervisor: int, barrier=None) -> None:
     """One worker: its own socket in the port's group, and uvicorn serving on it. The first
     workers load the application, then wait for one another, so that none listens alone
     and takes the first connections all to itself."""
+    stop_with(supervisor)
     import uvicorn
 
     sock = listening_socket(host, port, shared=True)
@@ -103,7 +119,7 @@ class Supervisor:
     def start_worker(self, barrier=None):
         process = self.context.Process(
             target=run_worker,
-            args=(self.options, self.args.host, self.args.port, barrier),
+            args=(self.options, self.args.host, self.args.port, os.getpid(), barrier),
             name="switchboard-worker",
         )
         process.start()
@@ -147,9 +163,21 @@ class Supervisor:
         return 0
 
 
+def configure_logging(level: str) -> None:
+    """The supervisor's lines as the workers' (settings.LOGGING): key=value text, or one JSON
+    object per line with LOG_FORMAT=json."""
+    handler = logging.StreamHandler()
+    if os.environ.get("LOG_FORMAT", "text") == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        text = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
+        handler.setFormatter(logging.Formatter(text))
+    logging.basicConfig(level="DEBUG" if level == "trace" else level.upper(), handlers=[handler])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s: %(message)s")
+    configure_logging(args.log_level)
     try:
         listening_socket(args.host, args.port, shared=False).close()
     except OSError as error:
