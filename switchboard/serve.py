@@ -37,6 +37,7 @@ logger = logging.getLogger("switchboard.serve")
 
 RESTART_PAUSE_S = 1.0
 STARTUP_WAIT_S = 120.0
+STOP_WAIT_S = 30.0
 PR_SET_PDEATHSIG = 1
 LOG_LEVELS = ["critical", "error", "warning", "info", "debug", "trace"]
 
@@ -114,6 +115,7 @@ class Supervisor:
         self.options = uvicorn_options(args)
         self.context = multiprocessing.get_context("spawn")
         self.workers: list = []
+        self.barrier = None
         self.stopping = False
 
     def start_worker(self, barrier=None):
@@ -128,8 +130,8 @@ class Supervisor:
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
-        barrier = self.context.Barrier(self.args.workers)
-        self.workers = [self.start_worker(barrier) for _ in range(self.args.workers)]
+        self.barrier = self.context.Barrier(self.args.workers)
+        self.workers = [self.start_worker(self.barrier) for _ in range(self.args.workers)]
         logger.info("serve_started workers=%d port=%d", len(self.workers), self.args.port)
         while not self.stopping:
             time.sleep(0.2)
@@ -143,6 +145,8 @@ class Supervisor:
             logger.warning(
                 "worker_exited pid=%s status=%s restarting=1", process.pid, process.exitcode
             )
+            # The others may be waiting for it at the barrier: they start without it.
+            self.barrier.abort()
             time.sleep(RESTART_PAUSE_S)
             if not self.stopping:
                 self.workers[index] = self.start_worker()
@@ -154,8 +158,9 @@ class Supervisor:
         for process in self.workers:
             if process.is_alive():
                 process.terminate()
+        deadline = time.monotonic() + STOP_WAIT_S
         for process in self.workers:
-            process.join(timeout=30)
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
             if process.is_alive():
                 process.kill()
                 process.join()
