@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Production mode on one machine (docs/deployment.md): DEBUG off, WORKERS uvicorn workers
-# that run no jobs, and `run_scheduler` as its own process. PostgreSQL and Redis come from
-# DATABASE_URL and REDIS_URL. uvicorn replaces a worker that dies, and this script the
-# scheduler. Stops both on SIGTERM/SIGINT; if uvicorn itself exits, stops the scheduler
-# and exits non-zero so that a supervisor (systemd) restarts the whole.
+# that run no jobs, each on a listening socket of its own (switchboard/serve.py), and
+# `run_scheduler` as its own process. PostgreSQL and Redis come from DATABASE_URL and
+# REDIS_URL. switchboard.serve replaces a worker that dies, and this script the scheduler.
+# Stops both on SIGTERM/SIGINT; if switchboard.serve itself exits, stops the scheduler and
+# exits non-zero so that a supervisor (systemd) restarts the whole.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
@@ -35,7 +36,8 @@ keep_scheduler() {
 }
 keep_scheduler &
 scheduler=$!
-$BIN/uvicorn switchboard.asgi:application --host "$HOST" --port "$PORT" --workers "$WORKERS" \
+$BIN/python -m switchboard.serve switchboard.asgi:application \
+  --host "$HOST" --port "$PORT" --workers "$WORKERS" \
   --no-access-log --ws-max-size 65536 --ws-per-message-deflate false \
   $($BIN/python -m switchboard.common.proxies) &
 web=$!

@@ -25,6 +25,7 @@ DATABASE_FREE=(
   tests/common/test_request_slots.py
   tests/common/test_sqlite_gate.py
   tests/operations/test_production.py
+  tests/operations/test_serve.py
   tests/scheduler/test_schedules.py
   tests/staff/test_channels.py
   tests/support/test_wait.py

@@ -12,12 +12,16 @@ connections over the workers evenly by their addresses.
 
 Before the workers start, the port is bound once without `SO_REUSEPORT`, so that a port
 already in use (another instance, anything else) fails at once as it would with uvicorn,
-instead of silently sharing the traffic. A worker that dies is started again.
+instead of silently sharing the traffic. A worker that dies is started again; a worker
+whose supervisor dies (even by SIGKILL) stops, rather than hold the port for ever. The
+supervisor's own lines have the workers' format (`LOG_FORMAT`, docs/deployment.md).
+Linux only (`SO_REUSEPORT` balancing, the parent-death signal).
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import logging
 import multiprocessing
 import os
@@ -27,10 +31,15 @@ import sys
 import threading
 import time
 
+from switchboard.common.logs import JsonFormatter
+
 logger = logging.getLogger("switchboard.serve")
 
 RESTART_PAUSE_S = 1.0
 STARTUP_WAIT_S = 120.0
+STOP_WAIT_S = 30.0
+PR_SET_PDEATHSIG = 1
+LOG_LEVELS = ["critical", "error", "warning", "info", "debug", "trace"]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -39,7 +48,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--log-level", default="info")
+    parser.add_argument("--log-level", choices=LOG_LEVELS, default="info")
     parser.add_argument("--no-access-log", action="store_true")
     parser.add_argument("--ws-max-size", type=int, default=16 * 1024 * 1024)
     parser.add_argument("--ws-per-message-deflate", choices=["true", "false"], default="true")
@@ -75,10 +84,18 @@ def listening_socket(host: str, port: int, *, shared: bool) -> socket.socket:
     return sock
 
 
-def run_worker(options: dict, host: str, port: int, barrier=None) -> None:
+def stop_with(supervisor: int) -> None:
+    """SIGTERM this process when the supervisor dies, however it dies."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != supervisor:  # it died before the line above
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def run_worker(options: dict, host: str, port: int, supervisor: int, barrier=None) -> None:
     """One worker: its own socket in the port's group, and uvicorn serving on it. The first
     workers load the application, then wait for one another, so that none listens alone
     and takes the first connections all to itself."""
+    stop_with(supervisor)
     import uvicorn
 
     sock = listening_socket(host, port, shared=True)
@@ -98,12 +115,13 @@ class Supervisor:
         self.options = uvicorn_options(args)
         self.context = multiprocessing.get_context("spawn")
         self.workers: list = []
+        self.barrier = None
         self.stopping = False
 
     def start_worker(self, barrier=None):
         process = self.context.Process(
             target=run_worker,
-            args=(self.options, self.args.host, self.args.port, barrier),
+            args=(self.options, self.args.host, self.args.port, os.getpid(), barrier),
             name="switchboard-worker",
         )
         process.start()
@@ -112,8 +130,8 @@ class Supervisor:
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
-        barrier = self.context.Barrier(self.args.workers)
-        self.workers = [self.start_worker(barrier) for _ in range(self.args.workers)]
+        self.barrier = self.context.Barrier(self.args.workers)
+        self.workers = [self.start_worker(self.barrier) for _ in range(self.args.workers)]
         logger.info("serve_started workers=%d port=%d", len(self.workers), self.args.port)
         while not self.stopping:
             time.sleep(0.2)
@@ -127,6 +145,8 @@ class Supervisor:
             logger.warning(
                 "worker_exited pid=%s status=%s restarting=1", process.pid, process.exitcode
             )
+            # The others may be waiting for it at the barrier: they start without it.
+            self.barrier.abort()
             time.sleep(RESTART_PAUSE_S)
             if not self.stopping:
                 self.workers[index] = self.start_worker()
@@ -138,8 +158,9 @@ class Supervisor:
         for process in self.workers:
             if process.is_alive():
                 process.terminate()
+        deadline = time.monotonic() + STOP_WAIT_S
         for process in self.workers:
-            process.join(timeout=30)
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
             if process.is_alive():
                 process.kill()
                 process.join()
@@ -147,9 +168,21 @@ class Supervisor:
         return 0
 
 
+def configure_logging(level: str) -> None:
+    """The supervisor's lines as the workers' (settings.LOGGING): key=value text, or one JSON
+    object per line with LOG_FORMAT=json."""
+    handler = logging.StreamHandler()
+    if os.environ.get("LOG_FORMAT", "text") == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        text = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
+        handler.setFormatter(logging.Formatter(text))
+    logging.basicConfig(level="DEBUG" if level == "trace" else level.upper(), handlers=[handler])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s: %(message)s")
+    configure_logging(args.log_level)
     try:
         listening_socket(args.host, args.port, shared=False).close()
     except OSError as error:

@@ -1,5 +1,6 @@
 """The production shape on loopback for the fault test and the soak: a throwaway
-PostgreSQL and Redis, and `scripts/serve.sh` (uvicorn workers, `run_scheduler` apart)."""
+PostgreSQL and Redis, and `scripts/serve.sh` (`switchboard.serve` and its uvicorn workers,
+`run_scheduler` apart)."""
 
 from __future__ import annotations
 
@@ -175,15 +176,15 @@ class Stack:
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def uvicorn_pid(self) -> int | None:
-        found = [p for p in children(self.process.pid) if "uvicorn" in cmdline(p)]
+    def supervisor_pid(self) -> int | None:
+        found = [p for p in children(self.process.pid) if "switchboard.serve" in cmdline(p)]
         return found[0] if found else None
 
     def worker_pids(self) -> list[int]:
-        master = self.uvicorn_pid()
-        if master is None:
+        supervisor = self.supervisor_pid()
+        if supervisor is None:
             return []
-        return [p for p in children(master) if "spawn_main" in cmdline(p)]
+        return [p for p in children(supervisor) if "spawn_main" in cmdline(p)]
 
     def worker_serving(self, client_port: int) -> int | None:
         """The worker holding the server side of the loopback connection from `client_port`."""

@@ -47,7 +47,7 @@ def test_killed_workers_and_scheduler_lose_nothing(stack, receiver):
         worker = stack.worker_serving(listeners.listeners[0].local_port)
         assert worker, "no worker holds the subscriber's connection"
         stack.kill(worker)
-        # uvicorn replaces its worker; the load carries on through the other meanwhile.
+        # switchboard.serve replaces its worker; the load carries on through the other meanwhile.
         wait_until(lambda: len(stack.worker_pids()) == 2 and worker not in stack.worker_pids())
         committed_after(load, "booking", 20)
         scheduler = stack.scheduler_pid()
