@@ -89,16 +89,12 @@ class _CountOf(Func):
 
 
 def any_active_status() -> list[str]:
-    """Every status that is active in some workflow: a superset of the rule, which lets
-    an (x, status) index narrow a person's or a resource's bookings to their current ones
-    before the rule itself (which state of which workflow) is checked."""
+    """Every status active in some workflow: with an (x, status) index it narrows a
+    person's or a resource's bookings to current ones before the rule is checked."""
     return sorted(set().union(*(wf.table.active for wf in WORKFLOWS.values())))
 
 
 def _held_as_assignee(staff_ref) -> Q:
-    """The assignee's bookings in any workflow's active state: with the (assignee, status)
-    index this visits a person's current work only, never their whole history. The rule
-    itself is ANDed on by the caller."""
     return Q(assignee=staff_ref, status__in=any_active_status())
 
 
@@ -114,12 +110,9 @@ def occupying(staff_ref) -> Q:
 
 
 def _count(condition: Q):
-    """A correlated count of the bookings matching `condition` for the outer staff row.
-
-    Through the unscoped base manager on purpose: the outer row is already the scope's, and
-    the scope's own `organization_id = %s` here led SQLite's planner to walk every booking
-    of the organisation for each staff member instead of the person's own index entries.
-    """
+    """A correlated count for the outer staff row, through the unscoped base manager: the
+    outer row is already the scope's, and the scope's `organization_id = %s` here led
+    SQLite to walk the organisation's bookings instead of the person's index entries."""
     bookings = Booking._base_manager.filter(condition).order_by()
     rows = bookings.annotate(n=_CountOf()).values("n")[:1]
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
