@@ -43,6 +43,12 @@ def capacity_lock_enabled() -> bool:
     return CAPACITY_LOCK
 
 
+def row_locks() -> bool:
+    """Whether the database locks rows (PostgreSQL); SQLite's IMMEDIATE write transaction
+    excludes every other writer instead, so a lock statement there would only cost."""
+    return connection.features.has_select_for_update
+
+
 @contextmanager
 def _busy_is_a_conflict(what: str):
     if connection.vendor == "postgresql" and first_time_in_transaction(_lock_timeout_set):
@@ -92,7 +98,7 @@ def lock_resource(pk) -> Resource:
 def lock_staff(staff_ids) -> None:
     """Lock the staff rows whose capacity is about to be claimed, in id order."""
     ids = sorted(set(staff_ids))
-    if not ids or not CAPACITY_LOCK or not connection.features.has_select_for_update:
+    if not ids or not CAPACITY_LOCK or not row_locks():
         return
     organization = single_scope()
     with _busy_is_a_conflict("staff member"):
@@ -105,8 +111,8 @@ def lock_staff(staff_ids) -> None:
 def lock_qualified_staff(service) -> None:
     """Lock the rows of everyone qualified for `service`, in id order: automatic assignment
     then counts and chooses among them with nobody's workload moving meanwhile."""
-    if not CAPACITY_LOCK or not connection.features.has_select_for_update:
-        return  # SQLite: the IMMEDIATE write transaction already excludes every writer
+    if not CAPACITY_LOCK or not row_locks():
+        return
     with _busy_is_a_conflict("staff member"):
         _locked_qualified(
             organization=service.organization_id, skill=service.skill_id, service=service.pk

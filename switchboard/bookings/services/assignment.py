@@ -3,7 +3,8 @@
 Automatic assignment picks the least-loaded qualified staff member under capacity; among
 equals, the one who has waited longest since their last assignment. Inside the transaction
 the qualified staff's rows are locked, then counted, and only that count decides (pretix's
-lock → re-check → write).
+lock → re-check → write). On PostgreSQL an unlocked look comes first: when everyone is
+full, nobody's row is locked (at a busy peak, most of the requests).
 """
 
 from django.db import transaction
@@ -24,10 +25,11 @@ NOBODY_FREE = "No qualified staff member is under capacity."
 
 
 def candidates_snapshot(booking_or_service, *, exclude=()) -> list[StaffMember] | None:
-    """The unlocked look before the transaction, which only the check-then-act of the
-    concurrency test (capacity lock off) decides by; with the lock on, nothing is read
-    here: the candidates are locked and counted inside the transaction."""
-    if lock_objects.capacity_lock_enabled():
+    """The unlocked look before the transaction, where rows are locked one by one
+    (PostgreSQL): when it finds nobody free, nothing is claimed and nothing need be locked
+    (the booking stays unassigned, as it would have an instant earlier). None where the
+    write transaction itself excludes every other writer (SQLite): no look is needed."""
+    if lock_objects.capacity_lock_enabled() and not lock_objects.row_locks():
         return None
     service = getattr(booking_or_service, "service", booking_or_service)
     return [s for s in assignment_candidates(service) if s.pk not in set(exclude)]
@@ -35,13 +37,19 @@ def candidates_snapshot(booking_or_service, *, exclude=()) -> list[StaffMember] 
 
 def pick_assignee(service, snapshot, *, exclude=()) -> StaffMember | None:
     """Inside the transaction: lock the qualified staff, count, take the first one free."""
-    if snapshot is not None:
+    if snapshot is not None and not _any_free(snapshot):
+        return None
+    if not lock_objects.capacity_lock_enabled():
         # Check-then-act on the unlocked look: only the concurrency test ever runs this.
         return next((s for s in snapshot if s.current_assignments < s.capacity), None)
     lock_objects.lock_qualified_staff(service)
     fresh = assignment_candidates(service)
     skip = set(exclude)
     return next((s for s in fresh if s.pk not in skip and s.current_assignments < s.capacity), None)
+
+
+def _any_free(staff) -> bool:
+    return any(s.current_assignments < s.capacity for s in staff)
 
 
 @org_scoped
