@@ -12,10 +12,14 @@ import asyncio
 import logging
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchboard.settings")
-django_application = get_asgi_application()
+django.setup(set_prefix=False)  # as get_asgi_application() does
+
+from switchboard.common.asgi_handler import SyncChainHandler  # noqa: E402 - after set-up
+
+django_application = SyncChainHandler()
 
 from django.conf import settings  # noqa: E402 - after set-up
 
