@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg
 
 from tests.realtime.support import RedisProcess, free_port
+from tests.support.proc import children, cmdline
 from tests.support.wait import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,21 +48,6 @@ with cross_org():
                                 events=["booking-updated", "resource-status-updated"])
     print(json.dumps({"org": org.slug, "token": key, "service": car_wash(org).pk, "pcs": pcs}))
 """
-
-
-def children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(part) for part in text.split()]
-
-
-def cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
 
 
 def rss_kib(pid: int) -> int:

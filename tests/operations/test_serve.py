@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.proc import children, cmdline, parent_of, running
 from tests.support.wait import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +29,19 @@ def serve_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "switchboard.serve", APP, "--host", "127.0.0.1", *args]
 
 
+def serve_to_the_end(*args: str) -> subprocess.CompletedProcess:
+    """A run expected to end by itself (a refusal), with its output."""
+    return subprocess.run(
+        serve_command(*args),
+        cwd=ROOT,
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def environment() -> dict:
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
     return keep | {"PYTHONUNBUFFERED": "1"}
@@ -41,34 +55,6 @@ def listeners(port: int) -> int:
         if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == LISTEN:
             count += 1
     return count
-
-
-def parent_of(pid: int) -> int:
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    return int(stat.rsplit(")", 1)[1].split()[1])
-
-
-def children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(part) for part in text.split()]
-
-
-def cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def ask_pid(port: int) -> int:
@@ -157,15 +143,7 @@ def test_a_port_in_use_is_refused_at_once_and_starts_no_worker(tmp_path, shared)
         held.bind(("127.0.0.1", 0))
         held.listen()
         port = held.getsockname()[1]
-        done = subprocess.run(
-            serve_command("--workers", "2", "--port", str(port)),
-            cwd=ROOT,
-            env=environment(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = serve_to_the_end("--workers", "2", "--port", str(port))
         assert listeners(port) == 1
     assert done.returncode == 1, done.stderr
     refusals = [line for line in done.stderr.splitlines() if "serve_refused" in line]
@@ -220,14 +198,6 @@ def test_workers_stop_when_the_supervisor_is_killed(served):
 
 
 def test_zero_workers_is_a_usage_error():
-    done = subprocess.run(
-        serve_command("--workers", "0", "--port", str(free_port())),
-        cwd=ROOT,
-        env=environment(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = serve_to_the_end("--workers", "0", "--port", str(free_port()))
     assert done.returncode == 2
     assert "--workers must be at least 1" in done.stderr
