@@ -187,7 +187,7 @@ def workloads(staff_ids, *, organization=None) -> dict[int, tuple[int, int]]:
     return {pk: (load, cap) for pk, load, cap in rows}
 
 
-def _candidate_rows(*, organization, skill, service, only):
+def _candidate_rows(*, organization, skill, service):
     # Unscoped for the same reason as `_count`; the (assignee, assigned_at) index answers it.
     last_assigned = (
         Booking._base_manager.filter(assignee=OuterRef("pk"), assigned_at__isnull=False)
@@ -195,8 +195,6 @@ def _candidate_rows(*, organization, skill, service, only):
         .values("assigned_at")[:1]
     )
     qs = staff_qualified(organization=organization, skill=skill, service=service)
-    if only is not None:
-        qs = qs.filter(pk__in=only)
     return (
         with_load(qs)
         .select_related("user")
@@ -208,17 +206,14 @@ def _candidate_rows(*, organization, skill, service, only):
 _candidates = Prepared(_candidate_rows)
 
 
-def assignment_candidates(service, *, only=None) -> list[StaffMember]:
+def assignment_candidates(service) -> list[StaffMember]:
     """Qualified staff, least loaded first, then who has waited longest since an assignment.
 
     Full staff are included (a lock-and-recount may find them free again); the caller skips
-    anyone at capacity. `only` narrows to the given staff ids (the ones locked).
+    anyone at capacity.
     """
     return _candidates(
-        organization=service.organization_id,
-        skill=service.skill_id,
-        service=service.pk,
-        only=None if only is None else sorted(set(only)),
+        organization=service.organization_id, skill=service.skill_id, service=service.pk
     )
 
 

@@ -96,9 +96,7 @@ def test_the_candidates_tie_break_reads_one_index_entry(org, history):
     with org_scope(org):
         from switchboard.bookings.selectors import _candidate_rows
 
-        query = _candidate_rows(
-            organization=org.pk, skill=wash.skill_id, service=wash.pk, only=None
-        )
+        query = _candidate_rows(organization=org.pk, skill=wash.skill_id, service=wash.pk)
         scans = booking_scans(plan(query))
         candidates = assignment_candidates(wash)
     assert any("booking_assignee_assigned" in scan for scan in scans), scans
