@@ -46,18 +46,36 @@ step $BIN/ruff format --check .
 step $BIN/lint-imports --no-cache
 step $BIN/python manage.py makemigrations --check --dry-run
 
-echo "== pytest on SQLite"
-# The fault test runs the production shape on a PostgreSQL server of its own, whatever the
-# suite's database; it runs once, in the PostgreSQL pass below.
-DATABASE_URL= $BIN/pytest --deselect tests/e2e/test_faults.py "$@" || status=1
-
+# The two passes run side by side: much of a pass is waiting (servers starting, browsers,
+# leases running out), so together they take little longer than the slower one alone. Each
+# writes to a log of its own, printed when it ends; the PostgreSQL pass keeps its generated
+# files (secrets, webhook journal, static files) in a var/ of its own.
+logs=$(mktemp -d /tmp/switchboard-test-logs.XXXXXX)
 pgdir=$(mktemp -d /tmp/switchboard-pg.XXXXXX)
-trap 'bash scripts/pg.sh stop "$pgdir"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; bash scripts/pg.sh stop "$pgdir"; rm -rf "$logs"' EXIT
+
+echo "== pytest on SQLite and on PostgreSQL, side by side (each pass's output follows it)"
+# The fault test runs the production shape on a PostgreSQL server of its own, whatever the
+# suite's database; it runs once, in the PostgreSQL pass.
+DATABASE_URL= $BIN/pytest --deselect tests/e2e/test_faults.py "$@" >"$logs/sqlite" 2>&1 &
+sqlite_pass=$!
+
+pg_pass=
 if url=$(bash scripts/pg.sh start "$pgdir"); then
-  echo "== pytest on PostgreSQL ($url)"
-  DATABASE_URL=$url $BIN/pytest "${DATABASE_FREE[@]/#/--ignore=}" "$@" || status=1
+  SWITCHBOARD_VAR_DIR=$PWD/var/postgresql-pass DATABASE_URL=$url \
+    $BIN/pytest "${DATABASE_FREE[@]/#/--ignore=}" "$@" >"$logs/postgresql" 2>&1 &
+  pg_pass=$!
 else
   echo "PostgreSQL did not start:"; cat "$pgdir"/*.log; status=1
+fi
+
+echo "== pytest on SQLite"
+wait $sqlite_pass || status=1
+cat "$logs/sqlite"
+if [ -n "$pg_pass" ]; then
+  echo "== pytest on PostgreSQL ($url)"
+  wait $pg_pass || status=1
+  cat "$logs/postgresql"
 fi
 
 if [ $status -eq 0 ]; then echo "== all checks passed"; else echo "== some checks FAILED"; fi
