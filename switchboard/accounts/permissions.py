@@ -8,6 +8,9 @@ Roles are the membership roles plus `system`, the actor of jobs (expiry, sweeps)
 services see as `acting_user=None`.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from switchboard.accounts.models import Membership, Role
 from switchboard.common.errors import Forbidden
 from switchboard.common.prepared import Prepared
@@ -157,8 +160,37 @@ def acting_role(organization, user) -> str | None:
         return SYSTEM
     if user.is_superuser:
         return OWNER
+    known = _known_role.get()
+    if known is not None and known[:2] == (_pk(organization), user.pk):
+        return known[2]
     roles = _roles(organization=organization, user=user)
     return roles[0] if roles else None
+
+
+def _pk(organization) -> int:
+    return getattr(organization, "pk", organization)
+
+
+# The role a request's membership showed when the request began (organisation id, user id,
+# role): the API's organisation scoping knows it already, so the services that request calls
+# need not ask the database again. Like the query, it is an unlocked read made before any
+# write; a membership written meanwhile in this request is asked again (`forget_known_role`).
+_known_role: ContextVar[tuple[int, int, str] | None] = ContextVar("known_role", default=None)
+
+
+@contextmanager
+def role_known(organization, user, role: str):
+    """For the block: `user` acts in `organization` with `role` (their membership's)."""
+    token = _known_role.set((_pk(organization), user.pk, role))
+    try:
+        yield
+    finally:
+        _known_role.reset(token)
+
+
+def forget_known_role() -> None:
+    """A membership changed: from now on the role is read from the database again."""
+    _known_role.set(None)
 
 
 def _role_rows(*, organization, user):

@@ -42,6 +42,9 @@ class OrgScopedMixin:
         self.membership = membership_for(request.user, kwargs["org_slug"])
         self.organization = self.membership.organization
         self._tenancy.enter_context(org_scope(self.organization))
+        self._tenancy.enter_context(
+            permissions.role_known(self.organization, request.user, self.membership.role)
+        )
         self._tenancy.enter_context(timezone.override(self.organization.tzinfo))
         self.check_action()
 

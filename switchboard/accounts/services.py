@@ -121,12 +121,15 @@ def membership_create(
         membership.save(update_fields=["role", "is_active"])
     else:
         membership = Membership.objects.create(organization=organization, user=user, role=role)
+    permissions.forget_known_role()
     logger.info("member_added org=%s user=%s role=%s", organization.slug, user.pk, role)
     return membership
 
 
 def _lock_membership(membership: Membership) -> Membership:
-    # Owner-count checks lock the organisation row so two demotions cannot both pass.
+    # Owner-count checks lock the organisation row so two demotions cannot both pass; the
+    # acting role is then read afresh, under that lock, not as the request began.
+    permissions.forget_known_role()
     Organization.objects.select_for_update().get(pk=membership.organization_id)
     return Membership.objects.select_for_update().get(pk=membership.pk)
 
