@@ -19,7 +19,9 @@ outbox table, which waits for every transaction that has inserted into it (they 
 EXCLUSIVE) and is released straight after the read: every id below the highest one read is
 then committed or rolled back, and any later insert gets a higher id. New writers would queue
 behind a waiting lock request, so the relay first looks in `pg_locks` and, while a writer is
-still inside such a transaction, comes back at the next nudge (its commit sends one) or poll.
+still inside such a transaction, or maintenance holds the table (an autovacuum's VACUUM or
+ANALYZE: the relay's request would wait for it, and every writer behind the request with
+it), comes back at the next nudge (a commit sends one) or poll.
 """
 
 import json
@@ -43,14 +45,28 @@ from switchboard.realtime.server.broker import Message, get_broker
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-# PostgreSQL: how long the relay waits for its lock when no writer is inside a transaction
-# that wrote to the outbox. Longer than PostgreSQL's deadlock_timeout (1 s), after which an
-# autovacuum of the table that stands in the way is cancelled.
+# PostgreSQL: how long the relay waits for its lock when it saw nothing in the way (a
+# writer may have come in since). Longer than PostgreSQL's deadlock_timeout (1 s), after
+# which an autovacuum of the table that stands in the way is cancelled.
 LOCK_TIMEOUT_MS = 2000
-# While writers are always in flight the relay waits for them anyway, but no longer than
-# this, at most once per STARVED_AFTER, so that writers never queue long behind it.
+# While writers are always in flight (or maintenance holds the table) the relay waits for
+# them anyway, but no longer than this, at most once per STARVED_AFTER, so that writers
+# never queue long behind it.
 STARVED_LOCK_TIMEOUT_MS = 100
 STARVED_AFTER = 1.0
+# Maintenance that holds the table this long is outwaited (LOCK_TIMEOUT_MS, which makes
+# PostgreSQL cancel an autovacuum), so that a long vacuum cannot hold events back for long.
+OUTWAIT_MAINTENANCE_AFTER = 5.0
+# The table locks of other sessions that a SHARE request waits for: writers' ROW EXCLUSIVE,
+# and maintenance (VACUUM and ANALYZE take SHARE UPDATE EXCLUSIVE; index builds and DDL
+# stronger ones).
+WRITER_LOCK = "RowExclusiveLock"
+MAINTENANCE_LOCKS = (
+    "ShareUpdateExclusiveLock",
+    "ShareRowExclusiveLock",
+    "ExclusiveLock",
+    "AccessExclusiveLock",
+)
 # SQLite: how long the job's relay waits to mark a batch (`Unmarked`), and how long and
 # how many it may leave unmarked before it waits for the lock.
 MARK_TRY_MS = 50
@@ -166,13 +182,17 @@ def _committed_prefix(limit: int, *, after: int = 0) -> list[OutboxEvent]:
         return []
     global _blocked_since
     timeout = LOCK_TIMEOUT_MS
-    if _writers_in_flight():
+    in_the_way = _locks_in_the_way()
+    if in_the_way:
         # New writers would queue behind the relay's lock request: come back at the next
         # nudge or poll, unless that has gone on too long.
         _blocked_since = _blocked_since or time.monotonic()
-        if time.monotonic() - _blocked_since < STARVED_AFTER:
+        waited = time.monotonic() - _blocked_since
+        if waited < STARVED_AFTER:
             return []
-        timeout = STARVED_LOCK_TIMEOUT_MS
+        maintenance_only = WRITER_LOCK not in in_the_way
+        outwait = maintenance_only and waited >= OUTWAIT_MAINTENANCE_AFTER
+        timeout = LOCK_TIMEOUT_MS if outwait else STARVED_LOCK_TIMEOUT_MS
     _blocked_since = None
     table = connection.ops.quote_name(OutboxEvent._meta.db_table)
     try:
@@ -189,17 +209,18 @@ def _committed_prefix(limit: int, *, after: int = 0) -> list[OutboxEvent]:
 _blocked_since: float | None = None
 
 
-def _writers_in_flight() -> bool:
-    """Whether another session is inside a transaction that has written to the outbox."""
+def _locks_in_the_way() -> set[str]:
+    """The outbox table's locks held by other sessions that the relay's SHARE request would
+    wait for: a writer inside a transaction that has inserted rows, or maintenance."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'relation'"
+            "SELECT DISTINCT mode FROM pg_locks WHERE locktype = 'relation'"
             " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-            " AND relation = to_regclass(%s) AND mode = 'RowExclusiveLock' AND granted"
-            " AND pid <> pg_backend_pid())",
-            [OutboxEvent._meta.db_table],
+            " AND relation = to_regclass(%s) AND mode = ANY(%s) AND granted"
+            " AND pid <> pg_backend_pid()",
+            [OutboxEvent._meta.db_table, [WRITER_LOCK, *MAINTENANCE_LOCKS]],
         )
-        return cursor.fetchone()[0]
+        return {mode for (mode,) in cursor.fetchall()}
 
 
 def prune_published(*, older_than: datetime, batch: int = 5000) -> int:

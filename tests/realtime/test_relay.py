@@ -237,6 +237,79 @@ def test_without_the_order_lock_postgresql_really_reorders(org, received, monkey
         assert ids == sorted(ids)
 
 
+def hold_the_outbox_for_maintenance(held: threading.Event, release: threading.Event, errors):
+    """What an autovacuum's VACUUM or ANALYZE of the outbox holds (PostgreSQL)."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            table = connection.ops.quote_name(OutboxEvent._meta.db_table)
+            cursor.execute(f"LOCK TABLE {table} IN SHARE UPDATE EXCLUSIVE MODE")
+            held.set()
+            release.wait(120)
+    except Exception as exc:  # reported by the test
+        errors.append(exc)
+    finally:
+        connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_maintenance_on_the_outbox_does_not_make_writers_queue_behind_the_relay(
+    org, received, monkeypatch
+):
+    """While maintenance holds the outbox table, a SHARE request from the relay would wait
+    for it, and every writer's insert would queue behind that request (a stall of a second
+    or more, until PostgreSQL cancels the autovacuum). The relay must come back later
+    instead; once the table is free the events go out, in order."""
+    monkeypatch.setattr(relay, "LOCK_TIMEOUT_MS", 600_000)
+    monkeypatch.setattr(relay, "STARVED_AFTER", 600.0)
+    held, release, stop = threading.Event(), threading.Event(), threading.Event()
+    errors: list = []
+    holder = None
+    if connection.vendor == "postgresql":  # SQLite has no table locks to stand in the way
+        holder = threading.Thread(
+            target=hold_the_outbox_for_maintenance, args=(held, release, errors)
+        )
+        holder.start()
+        assert held.wait(10)
+
+    def relay_all_the_while():
+        try:
+            while not stop.is_set():
+                relay.relay_pending()
+                time.sleep(0.01)
+        finally:
+            connections.close_all()
+
+    def write():
+        try:
+            for seq in range(5):
+                with transaction.atomic():
+                    emit(org, CHANNELS[:1], seq)
+                time.sleep(0.02)
+        finally:
+            connections.close_all()
+
+    relayer = threading.Thread(target=relay_all_the_while)
+    relayer.start()
+    writer = threading.Thread(target=write)
+    writer.start()
+    writer.join(30)
+    wrote_beside_maintenance = not writer.is_alive()
+    release.set()
+    if holder is not None:
+        holder.join()
+    writer.join()
+    stop.set()
+    relayer.join()
+    while relay.relay_pending():
+        pass
+
+    assert errors == []
+    assert wrote_beside_maintenance  # every writer committed while maintenance held the table
+    ids = received.ids()
+    assert ids == list(OutboxEvent.objects.order_by("id").values_list("id", flat=True))
+    assert len(ids) == 5
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_long_transaction_that_publishes_does_not_hold_up_other_writers(
     org, received, monkeypatch
