@@ -2,9 +2,13 @@
 
 Capacity is claimed by lock → re-count → write. A slot booking locks the slot's provider
 row, then the slot row, before the rest (`lock_slot`). On PostgreSQL the lock is
-`SELECT … FOR UPDATE` on the staff rows (all of one transaction's staff rows in a single
-statement, ordered by id, so two transactions cannot wait on each other); on SQLite the
-IMMEDIATE transaction already serialises writers and `FOR UPDATE` is not needed.
+`SELECT … FOR NO KEY UPDATE` on the staff rows (all of one transaction's staff rows in a
+single statement, ordered by id, so two transactions cannot wait on each other): it
+serialises claims of one person and changes to their row, yet does not wait for, or hold
+up, transactions that merely insert rows referring to them (a booking made with someone
+else's capacity claim, a driver's position, a clock-in: their foreign-key checks take a
+key-share lock). On SQLite the IMMEDIATE transaction already serialises writers and no lock
+statement is needed.
 
 `CAPACITY_LOCK` exists for the two-sided concurrency test only: switched off, the services
 neither lock nor re-count, and trust the workload they read before their transaction — the
@@ -121,14 +125,14 @@ def lock_qualified_staff(service) -> None:
 
 def _qualified_for_update(*, organization, skill, service):
     staff = staff_qualified(organization=organization, skill=skill, service=service)
-    return staff.select_for_update(of=("self",)).order_by("pk").values_list("pk")
+    return staff.select_for_update(of=("self",), no_key=True).order_by("pk").values_list("pk")
 
 
 _locked_qualified = Prepared(_qualified_for_update)
 
 
 def _staff_for_update(*, organization, ids, scoped=True):
-    staff = StaffMember.objects.select_for_update().filter(pk__in=ids)
+    staff = StaffMember.objects.select_for_update(no_key=True).filter(pk__in=ids)
     if scoped:
         staff = staff.filter(organization=organization)
     return staff.order_by("pk").values_list("pk")

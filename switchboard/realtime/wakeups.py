@@ -3,9 +3,10 @@
 A commit in the process that runs the relay wakes it directly (`relay.nudge`). A commit in
 any other worker used to wait for the relay's fallback poll; now it tells the relay:
 
-- on PostgreSQL the writing transaction runs `NOTIFY switchboard_outbox` (delivered only if
-  it commits, and once per transaction however many rows it wrote), and the leading
-  process LISTENs on a connection of its own;
+- on PostgreSQL the insert of outbox rows notifies `switchboard_outbox` through a trigger
+  (migration `realtime/0002`: delivered only if the transaction commits, and once per
+  transaction however many rows it wrote), and the leading process LISTENs on a
+  connection of its own;
 - with `REDIS_URL` set, the writer publishes a nudge on a Redis channel after its commit,
   and the leading process subscribes to it.
 
@@ -35,10 +36,8 @@ _redis_client = None
 
 
 def announce_commit() -> None:
-    """Called inside a transaction that wrote outbox rows: tell the relay's process."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"NOTIFY {CHANNEL}")
+    """Called inside a transaction that wrote outbox rows: tell the relay's process (on
+    PostgreSQL the insert's trigger has told it already)."""
     if settings.REDIS_URL:
         transaction.on_commit(_redis_nudge)
 
