@@ -9,6 +9,7 @@
 """
 
 import asyncio
+import gc
 import logging
 import os
 
@@ -57,6 +58,20 @@ async def application(scope, receive, send):
         await django_application(scope, receive, send)
 
 
+def set_aside_what_startup_made() -> None:
+    """Move everything loaded so far (modules, classes, URL patterns, views: some 180,000
+    objects) out of the garbage collector's sight. They live as long as the process, yet
+    every full collection walked them all, stopping every thread of the worker for 100-250
+    ms on a busy machine, with requests holding row locks among them; with them set aside
+    a full collection walks what requests made since, some 15,000 objects."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view now, not on first use
+    gc.collect()
+    gc.freeze()
+    logger.info("startup_objects_frozen count=%d", gc.get_freeze_count())
+
+
 async def serve_lifespan(receive, send):
     server = get_server()
     while True:
@@ -67,6 +82,7 @@ async def serve_lifespan(receive, send):
                 install_shutdown_signals(server)
                 # Hooks are plain functions that may touch the database: not on the loop.
                 await asyncio.to_thread(hooks.run_startup)
+                set_aside_what_startup_made()
             except Exception as exc:
                 logger.exception("startup_failed")
                 await send({"type": "lifespan.startup.failed", "message": str(exc)})
