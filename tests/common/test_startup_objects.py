@@ -1,5 +1,6 @@
-"""What a served process loads at startup is set aside from the garbage collector, so that
-a full collection does not walk it again and again while requests wait."""
+"""What a served or scheduler process loads at startup is set aside from the garbage
+collector, so that a full collection does not walk it again and again while requests and
+jobs wait."""
 
 import gc
 

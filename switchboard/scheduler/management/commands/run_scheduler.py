@@ -5,6 +5,7 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from switchboard.common.long_lived import set_aside_startup_objects
 from switchboard.scheduler import runner
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
         active = runner.start()
+        set_aside_startup_objects()
         self.stdout.write(f"Scheduler running as {active.holder}; stop with Ctrl-C.")
         while not stopping.wait(0.5):
             pass
