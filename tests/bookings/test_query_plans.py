@@ -91,6 +91,46 @@ def test_the_workload_count_reads_each_persons_own_index_entries(org, history):
     assert any(name in scan for scan in scans for name in PERSON_INDEXES), scans
 
 
+@pytest.fixture
+def backlog(org, history):
+    """A peak: the history above, and a backlog of bookings nobody has been given yet
+    (half the table `pending`, so the planner thinks an active status unselective)."""
+    crew, wash = history
+    later = now() + timedelta(days=30)
+    rows = [
+        Booking(
+            organization=org,
+            service=wash,
+            workflow="standard",
+            status="pending",
+            customer_name="Waiting",
+            starts_at=later + timedelta(minutes=n),
+            ends_at=later + timedelta(minutes=n + 30),
+        )
+        for n in range(4000)
+    ]
+    Booking.objects.bulk_create(rows, batch_size=500)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE bookings_booking")
+    return crew, wash
+
+
+def test_the_workload_count_at_a_peak_reads_no_whole_table(org, backlog):
+    """An add-on counts while its parent is active: the parent is looked up by its key,
+    never by joining the bookings table to itself (PostgreSQL hashed all of it, for every
+    person counted)."""
+    crew, _ = backlog
+    with org_scope(org):
+        staff = StaffMember.objects.filter(pk__in=[s.pk for s in crew])
+        scans = booking_scans(plan(with_workload(staff)))
+        loads = [s.current_assignments for s in with_workload(staff)]
+    assert scans
+    for scan in scans:
+        assert "Seq Scan" not in scan and not scan.startswith("SCAN"), scans
+    assert loads == [0, 0, 0, 0]
+
+
 def test_the_candidates_tie_break_reads_one_index_entry(org, history):
     crew, wash = history
     with org_scope(org):
