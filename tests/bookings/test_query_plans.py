@@ -26,6 +26,15 @@ from tests.catalog.factories import ResourceFactory
 PERSON_INDEXES = {"booking_assignee_status", "booking_driver_status"}
 
 
+def store(rows) -> None:
+    Booking.objects.bulk_create(rows, batch_size=500)
+    if connection.vendor == "postgresql":
+        # As autovacuum would have; SQLite has no statistics unless ANALYZE is run, which
+        # the project never does.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE bookings_booking")
+
+
 @pytest.fixture
 def history(org):
     """Four people with years of finished work, and many bookings nobody holds."""
@@ -48,12 +57,7 @@ def history(org):
         )
         for n in range(4000)
     ]
-    Booking.objects.bulk_create(rows, batch_size=500)
-    if connection.vendor == "postgresql":
-        # As autovacuum would have; SQLite has no statistics unless ANALYZE is run, which
-        # the project never does.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE bookings_booking")
+    store(rows)
     return crew, wash
 
 
@@ -109,10 +113,7 @@ def backlog(org, history):
         )
         for n in range(4000)
     ]
-    Booking.objects.bulk_create(rows, batch_size=500)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE bookings_booking")
+    store(rows)
     return crew, wash
 
 

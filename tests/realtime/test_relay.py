@@ -237,6 +237,25 @@ def test_without_the_order_lock_postgresql_really_reorders(org, received, monkey
         assert ids == sorted(ids)
 
 
+def relay_until(done: threading.Event) -> None:
+    """Relay every 10 ms until `done` is set (a thread's target)."""
+    try:
+        while not done.is_set():
+            relay.relay_pending()
+            time.sleep(0.01)
+    finally:
+        connections.close_all()
+
+
+def relay_the_rest_in_order(received) -> list[int]:
+    """Relay what is left; every event must have gone out once, in id order."""
+    while relay.relay_pending():
+        pass
+    ids = received.ids()
+    assert ids == list(OutboxEvent.objects.order_by("id").values_list("id", flat=True))
+    return ids
+
+
 def hold_the_outbox_for_maintenance(held: threading.Event, release: threading.Event, errors):
     """What an autovacuum's VACUUM or ANALYZE of the outbox holds (PostgreSQL)."""
     try:
@@ -271,14 +290,6 @@ def test_maintenance_on_the_outbox_does_not_make_writers_queue_behind_the_relay(
         holder.start()
         assert held.wait(10)
 
-    def relay_all_the_while():
-        try:
-            while not stop.is_set():
-                relay.relay_pending()
-                time.sleep(0.01)
-        finally:
-            connections.close_all()
-
     def write():
         try:
             for seq in range(5):
@@ -288,7 +299,7 @@ def test_maintenance_on_the_outbox_does_not_make_writers_queue_behind_the_relay(
         finally:
             connections.close_all()
 
-    relayer = threading.Thread(target=relay_all_the_while)
+    relayer = threading.Thread(target=relay_until, args=(stop,))
     relayer.start()
     writer = threading.Thread(target=write)
     writer.start()
@@ -300,14 +311,10 @@ def test_maintenance_on_the_outbox_does_not_make_writers_queue_behind_the_relay(
     writer.join()
     stop.set()
     relayer.join()
-    while relay.relay_pending():
-        pass
 
     assert errors == []
     assert wrote_beside_maintenance  # every writer committed while maintenance held the table
-    ids = received.ids()
-    assert ids == list(OutboxEvent.objects.order_by("id").values_list("id", flat=True))
-    assert len(ids) == 5
+    assert len(relay_the_rest_in_order(received)) == 5
 
 
 @pytest.mark.django_db(transaction=True)
@@ -335,18 +342,10 @@ def test_a_long_transaction_that_publishes_does_not_hold_up_other_writers(
         finally:
             connections.close_all()
 
-    def relay_all_the_while():
-        try:
-            while not release.is_set():
-                relay.relay_pending()
-                time.sleep(0.01)
-        finally:
-            connections.close_all()
-
     holder = threading.Thread(target=long_transaction)
     holder.start()
     assert long_wrote.wait(10)
-    relayer = threading.Thread(target=relay_all_the_while)
+    relayer = threading.Thread(target=relay_until, args=(release,))
     relayer.start()
     if connection.vendor == "postgresql":  # SQLite writers queue behind the long one anyway
         for seq in range(1, 30):
@@ -362,12 +361,9 @@ def test_a_long_transaction_that_publishes_does_not_hold_up_other_writers(
     release.set()
     holder.join()
     relayer.join()
-    while relay.relay_pending():
-        pass
 
     assert errors == []
-    ids = received.ids()
-    assert ids == list(OutboxEvent.objects.order_by("id").values_list("id", flat=True))
+    relay_the_rest_in_order(received)
     assert json.loads(received.messages[0].data)["kind"] == "long"
 
 
