@@ -6,8 +6,9 @@ row, then the slot row, before the rest (`lock_slot`). On PostgreSQL the lock is
 single statement, ordered by id, so two transactions cannot wait on each other): it
 serialises claims of one person and changes to their row, yet does not wait for, or hold
 up, transactions that merely insert rows referring to them (a driver's position, a booking
-made under another transaction's claim: their foreign-key checks take a key-share lock). On SQLite the IMMEDIATE transaction already serialises writers and no lock
-statement is needed.
+made under another transaction's claim: their foreign-key checks take a key-share lock).
+On SQLite the IMMEDIATE transaction already serialises writers and no lock statement is
+needed.
 
 `CAPACITY_LOCK` exists for the two-sided concurrency test only: switched off, the services
 neither lock nor re-count, and trust the workload they read before their transaction — the

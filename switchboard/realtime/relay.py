@@ -54,8 +54,8 @@ LOCK_TIMEOUT_MS = 2000
 # never queue long behind it.
 STARVED_LOCK_TIMEOUT_MS = 100
 STARVED_AFTER = 1.0
-# Maintenance that holds the table this long is outwaited (LOCK_TIMEOUT_MS, which makes
-# PostgreSQL cancel an autovacuum), so that a long vacuum cannot hold events back for long.
+# Maintenance seen holding the table this long is outwaited (LOCK_TIMEOUT_MS: PostgreSQL
+# then cancels an autovacuum), so that a long vacuum cannot hold events back for long.
 OUTWAIT_MAINTENANCE_AFTER = 5.0
 # The table locks of other sessions that a SHARE request waits for: writers' ROW EXCLUSIVE,
 # and maintenance (VACUUM and ANALYZE take SHARE UPDATE EXCLUSIVE; index builds and DDL
@@ -180,19 +180,20 @@ def _committed_prefix(limit: int, *, after: int = 0) -> list[OutboxEvent]:
         return list(pending[:limit])
     if not pending.exists():  # the common idle poll takes no lock
         return []
-    global _blocked_since
+    global _blocked_since, _maintenance_since
     timeout = LOCK_TIMEOUT_MS
     in_the_way = _locks_in_the_way()
+    if in_the_way.isdisjoint(MAINTENANCE_LOCKS):
+        _maintenance_since = None
+    else:
+        _maintenance_since = _maintenance_since or time.monotonic()
     if in_the_way:
         # New writers would queue behind the relay's lock request: come back at the next
         # nudge or poll, unless that has gone on too long.
         _blocked_since = _blocked_since or time.monotonic()
-        waited = time.monotonic() - _blocked_since
-        if waited < STARVED_AFTER:
+        if time.monotonic() - _blocked_since < STARVED_AFTER:
             return []
-        maintenance_only = WRITER_LOCK not in in_the_way
-        outwait = maintenance_only and waited >= OUTWAIT_MAINTENANCE_AFTER
-        timeout = LOCK_TIMEOUT_MS if outwait else STARVED_LOCK_TIMEOUT_MS
+        timeout = _starved_timeout()
     _blocked_since = None
     table = connection.ops.quote_name(OutboxEvent._meta.db_table)
     try:
@@ -207,6 +208,14 @@ def _committed_prefix(limit: int, *, after: int = 0) -> list[OutboxEvent]:
 
 
 _blocked_since: float | None = None
+_maintenance_since: float | None = None  # maintenance seen at every look since then
+
+
+def _starved_timeout() -> int:
+    """Wait briefly for writers; outwait maintenance that has held the table long."""
+    if _maintenance_since and time.monotonic() - _maintenance_since >= OUTWAIT_MAINTENANCE_AFTER:
+        return LOCK_TIMEOUT_MS
+    return STARVED_LOCK_TIMEOUT_MS
 
 
 def _locks_in_the_way() -> set[str]:

@@ -317,6 +317,61 @@ def test_maintenance_on_the_outbox_does_not_make_writers_queue_behind_the_relay(
     assert len(relay_the_rest_in_order(received)) == 5
 
 
+def a_lock_request_waits_on_the_outbox(seconds: float, *, within: float) -> bool:
+    """Whether some session's lock request on the outbox stays waiting `seconds` on end."""
+    table = OutboxEvent._meta.db_table
+    deadline, since = time.monotonic() + within, None
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks"
+                " WHERE relation = to_regclass(%s) AND NOT granted)",
+                [table],
+            )
+            waiting = cursor.fetchone()[0]
+        since = (since or time.monotonic()) if waiting else None
+        if since is not None and time.monotonic() - since >= seconds:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_maintenance_that_holds_the_outbox_long_is_outwaited(org, received, monkeypatch):
+    """A long vacuum must not hold events back for as long as it runs: once maintenance
+    has held the table for OUTWAIT_MAINTENANCE_AFTER, the relay asks for its lock and
+    waits (PostgreSQL would then cancel an autovacuum; here the holder lets go)."""
+    monkeypatch.setattr(relay, "STARVED_AFTER", 0.05)
+    monkeypatch.setattr(relay, "OUTWAIT_MAINTENANCE_AFTER", 0.3)
+    monkeypatch.setattr(relay, "LOCK_TIMEOUT_MS", 600_000)
+    emit(org, CHANNELS[:1], 0)
+    held, release, stop = threading.Event(), threading.Event(), threading.Event()
+    errors: list = []
+    outwaited = None
+    relayer = threading.Thread(target=relay_until, args=(stop,))
+    if connection.vendor == "postgresql":  # SQLite has no table locks to stand in the way
+        holder = threading.Thread(
+            target=hold_the_outbox_for_maintenance, args=(held, release, errors)
+        )
+        holder.start()
+        assert held.wait(10)
+        relayer.start()
+        outwaited = a_lock_request_waits_on_the_outbox(1.0, within=20)
+        assert received.messages == []  # nothing went out while the table was held
+        release.set()
+        holder.join()
+    else:
+        relayer.start()
+    wait_until(lambda: len(received.messages) == 1, timeout=10)
+    stop.set()
+    relayer.join()
+
+    assert errors == []
+    if connection.vendor == "postgresql":
+        assert outwaited  # one request stayed waiting, not only tries of 100 ms
+    assert len(relay_the_rest_in_order(received)) == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_long_transaction_that_publishes_does_not_hold_up_other_writers(
     org, received, monkeypatch
