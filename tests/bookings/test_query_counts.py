@@ -3,8 +3,8 @@ that adds one shows as a failing count here rather than as a slower benchmark la
 
 Counted after one warm-up call (first-use caches are not the path's cost), with real
 commits as in a request: what a transaction does once (SQLite's `BEGIN IMMEDIATE`,
-PostgreSQL's `SET LOCAL lock_timeout`) counts each time. When a count changes on purpose, update it here and
-say why in the commit.
+PostgreSQL's `SET LOCAL lock_timeout`) counts each time. When a count changes on purpose,
+update it here and say why in the commit.
 """
 
 import re
