@@ -21,6 +21,7 @@ finds nothing; across organisations (`cross_org`) it reads the organisation it w
 """
 
 import copy
+import re
 import threading
 from itertools import count
 
@@ -90,6 +91,8 @@ class Prepared:
                 raise TypeError(f"{self.build.__name__}: a value did not reach the SQL as given")
         if set(first[1].values()) - set(slots):
             raise TypeError(f"{self.build.__name__}: a value did not reach the SQL as given")
+        if compiler.connection.vendor == "postgresql":
+            sql, slots = _constants_inlined(sql, slots)
         compiled = (qs, compiler, sql, slots)
         self._compiled[key] = compiled
         return compiled
@@ -179,6 +182,43 @@ def _fill(slot, values):
         value = values[slot[1]]
         return getattr(value, "pk", value)
     return values[slot[1]][slot[2]]
+
+
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def _constants_inlined(sql, slots):
+    """PostgreSQL: the query's own constants (the workflows' status lists, flags) written
+    into the SQL, so that only the arguments are parameters. A prepared statement's
+    generic plan then knows what its custom plans know, and PostgreSQL keeps it, instead
+    of planning the workload reads anew at every run (docs/performance.md, "Generic
+    plans")."""
+    slots = iter(slots)
+    kept = []
+
+    def fill(match):
+        if match.group() == "%%":
+            return "%%"
+        slot = next(slots)
+        literal = _literal(slot[1]) if slot[0] == "const" else None
+        if literal is None:
+            kept.append(slot)
+            return "%s"
+        return literal.replace("%", "%%")
+
+    return _PLACEHOLDER.sub(fill, sql), kept
+
+
+def _literal(value) -> str | None:
+    """SQL for a constant of a simple kind, or None to leave it a parameter."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and "\x00" not in value:
+        # standard_conforming_strings (on since PostgreSQL 9.1): only quotes need doubling.
+        return "'" + value.replace("'", "''") + "'"
+    return None
 
 
 def _converters_once(compiler):
