@@ -22,7 +22,7 @@ from django.utils import timezone
 from switchboard.accounts import permissions
 from switchboard.accounts.selectors import membership_for
 from switchboard.common.errors import Forbidden
-from switchboard.common.tenancy import org_scope
+from switchboard.common.tenancy import org_scope, request_reads
 
 
 class OrgScopedMixin:
@@ -42,6 +42,7 @@ class OrgScopedMixin:
         self.membership = membership_for(request.user, kwargs["org_slug"])
         self.organization = self.membership.organization
         self._tenancy.enter_context(org_scope(self.organization))
+        self._tenancy.enter_context(request_reads())
         self._tenancy.enter_context(
             permissions.role_known(self.organization, request.user, self.membership.role)
         )

@@ -3,6 +3,7 @@ from django.db.models import Exists, Q
 from switchboard.catalog.models import Resource, Service
 from switchboard.common.errors import NotFound
 from switchboard.common.prepared import Prepared
+from switchboard.common.tenancy import read_in_request
 from switchboard.staff.models import StaffMember
 
 
@@ -39,14 +40,14 @@ def service_get(organization, pk) -> Service:
         rows = list(_service_rows(organization=organization, pk=pk)[:1])
     if not rows:
         raise NotFound("No such service.")
-    return rows[0]
+    return read_in_request(rows[0])
 
 
 def resource_get(organization, pk) -> Resource:
     resource = Resource.objects.for_org(organization).filter(pk=pk).first()
     if resource is None:
         raise NotFound("No such resource.")
-    return resource
+    return read_in_request(resource)
 
 
 def qualified_staff(service: Service):

@@ -11,6 +11,7 @@ either loop over organisations or say deliberately that they read across them
 
 import inspect
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import wraps
 
 from django.db import models
@@ -26,6 +27,8 @@ __all__ = [
     "in_scope",
     "org_scope",
     "org_scoped",
+    "read_in_request",
+    "request_reads",
     "scoped_manager",
 ]
 
@@ -94,14 +97,53 @@ def org_scoped(service):
     return wrapper
 
 
+# The API request being served, while it is (`request_reads`): rows its view has just read
+# through their organisation's scope are marked with it (`read_in_request`).
+_request: ContextVar[object | None] = ContextVar("request_reads", default=None)
+
+
+@contextmanager
+def request_reads():
+    """Serve one API request: rows marked by `read_in_request` meanwhile count as read."""
+    token = _request.set(object())
+    try:
+        yield
+    finally:
+        _request.reset(token)
+
+
+def _marking():
+    """What a row read now in this request is marked with, or None outside a request or
+    outside a single organisation's scope."""
+    request, organization = _request.get(), current_organization()
+    if request is None or organization is None or isinstance(organization, (list, tuple)):
+        return None
+    return request, getattr(organization, "pk", organization)
+
+
+def read_in_request(row):
+    """Mark a row the caller has just read through its organisation's scoped manager, in
+    that scope, inside an API request: `in_scope` then takes it as it is instead of reading
+    it again. Outside a request nothing is marked: a job's rows may be minutes old."""
+    marking = _marking()
+    if marking is not None and row is not None:
+        row._read_in_request = marking
+    return row
+
+
 def in_scope(obj):
     """`obj` read again through its scoped manager; another tenant's row is a NotFound.
 
     For the objects a caller hands to a service: the answer is the same as for an id that
-    does not exist, so a service cannot be tricked into touching another organisation.
+    does not exist, so a service cannot be tricked into touching another organisation. A
+    row this request's view read in the same scope a moment ago (`read_in_request`) is
+    already known to be the organisation's, and is taken as it is.
     """
     if obj is None:
         return None
+    marked = getattr(obj, "_read_in_request", None)
+    if marked is not None and marked == _marking():
+        return obj
     model = type(obj)
     found = _read_again(model, obj.pk)
     if found is None:

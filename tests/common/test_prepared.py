@@ -152,3 +152,33 @@ def test_a_row_handed_to_a_service_is_read_again_in_its_scope(org, other_org, cr
         in_scope(wash)
     with no_scope(), pytest.raises(ScopeError):
         in_scope(wash)
+
+
+def test_a_row_the_request_just_read_in_its_scope_is_not_read_again(org, other_org, crews):
+    from switchboard.catalog.selectors import service_get
+    from switchboard.common.tenancy import request_reads
+
+    _, _, wash = crews
+
+    def reads(row, scope):
+        with org_scope(scope), CaptureQueriesContext(connection) as queries:
+            found = in_scope(row)
+        return found, len(queries)
+
+    with request_reads():
+        with org_scope(org):
+            row = service_get(org, wash.pk)
+        assert reads(row, org) == (row, 0)
+        # Marked in this organisation's scope only: anywhere else it is read, and refused.
+        with org_scope(other_org), pytest.raises(NotFound):
+            in_scope(row)
+        # A row read any other way is read again.
+        with org_scope(org):
+            plain = type(row).objects.get(pk=wash.pk)
+        assert reads(plain, org)[1] == 1
+    # Outside that request (a later one, or a job) the row is read again.
+    found, queries = reads(row, org)
+    assert found is not row and found.pk == row.pk and queries == 1
+    with request_reads():
+        found, queries = reads(row, org)
+        assert found is not row and queries == 1

@@ -29,9 +29,10 @@ from switchboard.bookings.selectors import (
     unassigned_bookings,
 )
 from switchboard.catalog.selectors import resource_get, service_get
-from switchboard.common.api import represent
+from switchboard.common.api import represent, validated
 from switchboard.common.errors import NotFound
 from switchboard.common.filters import list_filters
+from switchboard.common.tenancy import read_in_request
 from switchboard.slots.selectors import slot_get
 from switchboard.staff.models import StaffMember
 
@@ -43,7 +44,7 @@ def staff_in(organization, pk) -> StaffMember | None:
     staff = StaffMember.objects.for_org(organization).select_related("user").filter(pk=pk).first()
     if staff is None:
         raise NotFound("No such staff member.")
-    return staff
+    return read_in_request(staff)
 
 
 def _customer_in(organization, user_id):
@@ -83,6 +84,26 @@ def _slot_in(organization, pk):
     if slot is None:
         raise NotFound("No such slot.")
     return slot
+
+
+# The related rows an answer shows (names), each either absent or already in hand.
+ANSWER_RELATIONS = ("service", "resource", "customer", "assignee", "driver")
+
+
+def _in_hand(booking: Booking) -> bool:
+    """Whether the answer can be built from this instance without a query: every related
+    row it names is loaded (a staff member with their user), none would be fetched lazily."""
+    for name in ANSWER_RELATIONS:
+        field = Booking._meta.get_field(name)
+        if getattr(booking, field.attname) is None:
+            continue
+        if not field.is_cached(booking):
+            return False
+        if name in ("assignee", "driver") and not StaffMember.user.field.is_cached(
+            getattr(booking, name)
+        ):
+            return False
+    return True
 
 
 def _names_a_slot(data) -> bool:
@@ -147,14 +168,15 @@ class BookingViewSet(
         return CustomerBookingSerializer
 
     def _answer(self, booking, code=status.HTTP_200_OK):
-        fresh = booking_read(self.organization, booking.pk)
-        return Response(represent(self.get_serializer_class(), fresh), status=code)
+        # The service's own instance where it holds every row the answer names (a new
+        # booking does); otherwise the booking read again with them.
+        if not _in_hand(booking):
+            booking = booking_read(self.organization, booking.pk)
+        return Response(represent(self.get_serializer_class(), booking), status=code)
 
     @extend_schema(request=BookingCreateSerializer, responses={201: BookingSerializer})
     def create(self, request, org_slug):
-        data = BookingCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        values = validated(BookingCreateSerializer, request.data)
         org = self.organization
         resource = values.pop("resource", None)
         service, slot = values.pop("service", None), values.pop("slot", None)
@@ -175,9 +197,7 @@ class BookingViewSet(
     @extend_schema(request=BookingUpdateSerializer, responses=BookingSerializer)
     def partial_update(self, request, org_slug, pk):
         booking = self.get_object()
-        data = BookingUpdateSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        changes = dict(data.validated_data)
+        changes = validated(BookingUpdateSerializer, request.data, partial=True)
         override = changes.pop("override_capacity", False)
         note = changes.pop("note", "")
         for person in ("assignee", "driver"):
@@ -213,11 +233,8 @@ class BookingViewSet(
         if request.method == "GET":
             rows = transitions_of(booking)
             return Response(TransitionSerializer(rows, many=True).data)
-        data = TransitionCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        booking = services.booking_transition(
-            booking=booking, acting_user=request.user, **data.validated_data
-        )
+        changes = validated(TransitionCreateSerializer, request.data)
+        booking = services.booking_transition(booking=booking, acting_user=request.user, **changes)
         return self._answer(booking)
 
     @extend_schema(request=None, responses=BookingSerializer)
