@@ -172,12 +172,22 @@ def employee_get(organization, pk) -> StaffMember:
     return staff
 
 
-def _load_rows(*, organization, ids):
-    staff = StaffMember.objects.for_org(organization).filter(pk__in=ids)
+def _load_rows(*, organization, ids=None, skill=None, service=None):
+    # Given staff, or (ids None) those qualified for a service: bare numbers, no rows.
+    if ids is None:
+        staff = staff_qualified(organization=organization, skill=skill, service=service)
+    else:
+        staff = StaffMember.objects.for_org(organization).filter(pk__in=ids)
     return with_load(staff).values_list("pk", "current_assignments", "capacity")
 
 
 _loads = Prepared(_load_rows)
+
+
+def qualified_loads(service) -> list[tuple[int, int, int]]:
+    """(staff id, current assignments, capacity) of everyone qualified for `service`."""
+    args = {"skill": service.skill_id, "service": service.pk}
+    return _loads(organization=service.organization_id, **args)
 
 
 def workloads(staff_ids, *, organization=None) -> dict[int, tuple[int, int]]:
@@ -370,31 +380,3 @@ def overlapping_bookings(resource, starts_at, ends_at, *, exclude_pk=None) -> Qu
         .filter(active_bookings())
         .exclude(pk=exclude_pk)
     )
-
-
-def bookings_search(
-    qs: QuerySet, *, resource=None, text: str = "", starts_from=None, starts_before=None
-) -> QuerySet:
-    """Narrow a bookings queryset for the front-desk pages: a resource, a customer text
-    (walk-in name or phone, or the member's names), and a window of start times (aware
-    datetimes, so that a day is the organisation's own day)."""
-    if resource:
-        qs = qs.filter(resource_id=resource)
-    if text:
-        qs = qs.filter(
-            Q(customer_name__icontains=text)
-            | Q(customer_phone__icontains=text)
-            | Q(customer__first_name__icontains=text)
-            | Q(customer__last_name__icontains=text)
-            | Q(customer__username__icontains=text)
-        )
-    if starts_from is not None:
-        qs = qs.filter(starts_at__gte=starts_from)
-    if starts_before is not None:
-        qs = qs.filter(starts_at__lt=starts_before)
-    return qs
-
-
-def bookings_overlapping(qs: QuerySet, start, end) -> QuerySet:
-    """Bookings of `qs` that overlap [start, end): a day view shows what runs that day."""
-    return qs.filter(starts_at__lt=end, ends_at__gt=start)

@@ -7,7 +7,8 @@ thread again for the view: each hop a hand-over between threads. Under load that
 was a tenth of a worker's time (docs/performance.md). Here the whole chain is Django's
 synchronous one, as under WSGI, entered once per request in the request's own thread
 (`ThreadSensitiveContext`, as Django does); reading the body, sending the response and the
-request signals stay Django's.
+request signals stay Django's. A path the middleware has resolved already (to find its
+other slash form, `OtherSlashFormMiddleware`) is not resolved a second time.
 """
 
 from asgiref.sync import sync_to_async
@@ -20,3 +21,10 @@ class SyncChainHandler(ASGIHandler):
 
     async def get_response_async(self, request):
         return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+
+    def resolve_request(self, request):
+        kept = getattr(request, "resolved_path", None)
+        if kept is None or kept[0] != request.path_info or hasattr(request, "urlconf"):
+            return super().resolve_request(request)
+        request.resolver_match = kept[1]
+        return kept[1]

@@ -18,12 +18,8 @@ from django.shortcuts import render
 from switchboard.accounts.permissions import CUSTOMER, MANAGERS, acting_role
 from switchboard.bookings.filters import BookingFilter
 from switchboard.bookings.models import Booking
-from switchboard.bookings.selectors import (
-    bookings_overlapping,
-    bookings_search,
-    bookings_visible,
-    employees_with_workload,
-)
+from switchboard.bookings.search import bookings_overlapping, bookings_search
+from switchboard.bookings.selectors import bookings_visible, employees_with_workload
 from switchboard.catalog.selectors import resources_list, services_list
 from switchboard.common.clock import now
 from switchboard.common.filters import IdFilter, text_filter

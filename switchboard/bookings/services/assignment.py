@@ -14,7 +14,7 @@ from switchboard.accounts.permissions import require
 from switchboard.bookings import lock_objects
 from switchboard.bookings.events import emit_booking_unassigned
 from switchboard.bookings.models import Booking
-from switchboard.bookings.selectors import assignment_candidates
+from switchboard.bookings.selectors import assignment_candidates, qualified_loads
 from switchboard.bookings.services.changes import apply_changes, update_booking
 from switchboard.bookings.workflows import workflow
 from switchboard.common.errors import Conflict
@@ -24,32 +24,31 @@ from switchboard.staff.models import StaffMember
 NOBODY_FREE = "No qualified staff member is under capacity."
 
 
-def candidates_snapshot(booking_or_service, *, exclude=()) -> list[StaffMember] | None:
+def candidates_snapshot(booking_or_service, *, exclude=()) -> list[tuple] | None:
     """The unlocked look before the transaction, where rows are locked one by one
     (PostgreSQL): when it finds nobody free, nothing is claimed and nothing need be locked
-    (the booking stays unassigned, as it would have an instant earlier). None where the
+    (the booking stays unassigned, as it would have an instant earlier). Bare numbers,
+    (staff id, load, capacity): it only has to tell whether anyone is free. None where the
     write transaction itself excludes every other writer (SQLite): no look is needed."""
     if lock_objects.capacity_lock_enabled() and not lock_objects.row_locks():
         return None
     service = getattr(booking_or_service, "service", booking_or_service)
-    return [s for s in assignment_candidates(service) if s.pk not in set(exclude)]
+    skip = set(exclude)
+    return [row for row in qualified_loads(service) if row[0] not in skip]
 
 
 def pick_assignee(service, snapshot, *, exclude=()) -> StaffMember | None:
     """Inside the transaction: lock the qualified staff, count, take the first one free."""
-    if snapshot is not None and not _any_free(snapshot):
+    if snapshot is not None and not any(load < capacity for _, load, capacity in snapshot):
         return None
+    skip = set(exclude)
     if not lock_objects.capacity_lock_enabled():
         # Check-then-act on the unlocked look: only the concurrency test ever runs this.
-        return next((s for s in snapshot if s.current_assignments < s.capacity), None)
+        free = {pk for pk, load, capacity in snapshot if load < capacity}
+        return next((s for s in assignment_candidates(service) if s.pk in free - skip), None)
     lock_objects.lock_qualified_staff(service)
     fresh = assignment_candidates(service)
-    skip = set(exclude)
     return next((s for s in fresh if s.pk not in skip and s.current_assignments < s.capacity), None)
-
-
-def _any_free(staff) -> bool:
-    return any(s.current_assignments < s.capacity for s in staff)
 
 
 @org_scoped
