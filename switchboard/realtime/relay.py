@@ -18,10 +18,11 @@ may commit after one that took id 11; before reading, the relay takes a SHARE lo
 outbox table, which waits for every transaction that has inserted into it (they hold ROW
 EXCLUSIVE) and is released straight after the read: every id below the highest one read is
 then committed or rolled back, and any later insert gets a higher id. New writers would queue
-behind a waiting lock request, so the relay first looks in `pg_locks` and, while a writer is
-still inside such a transaction, or maintenance holds the table (an autovacuum's VACUUM or
-ANALYZE: the relay's request would wait for it, and every writer behind the request with
-it), comes back at the next nudge (a commit sends one) or poll.
+behind a waiting lock request, so the relay asks with NOWAIT: while a writer is still inside
+such a transaction, or maintenance holds the table (an autovacuum's VACUUM or ANALYZE), the
+request is refused at once and the relay comes back at the next nudge (a commit sends one)
+or poll. Only a relay refused for STARVED_AFTER waits, briefly, and it looks in `pg_locks`
+then to outwait maintenance that has held the table long.
 """
 
 import json
@@ -45,10 +46,11 @@ from switchboard.realtime.server.broker import Message, get_broker
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-# PostgreSQL: how long the relay waits for its lock when it saw nothing in the way (a
-# writer may have come in since). Longer than PostgreSQL's deadlock_timeout (1 s), after
-# which an autovacuum of the table that stands in the way is cancelled.
+# PostgreSQL: how long the relay waits for its lock to outwait maintenance. Longer than
+# PostgreSQL's deadlock_timeout (1 s), after which an autovacuum of the table that stands in
+# the way is cancelled.
 LOCK_TIMEOUT_MS = 2000
+LOCK_NOT_AVAILABLE = "55P03"  # a NOWAIT refused, or a lock_timeout run out
 # While writers are always in flight (or maintenance holds the table) the relay waits for
 # them anyway, but no longer than this, at most once per STARVED_AFTER, so that writers
 # never queue long behind it.
@@ -57,10 +59,8 @@ STARVED_AFTER = 1.0
 # Maintenance seen holding the table this long is outwaited (LOCK_TIMEOUT_MS: PostgreSQL
 # then cancels an autovacuum), so that a long vacuum cannot hold events back for long.
 OUTWAIT_MAINTENANCE_AFTER = 5.0
-# The table locks of other sessions that a SHARE request waits for: writers' ROW EXCLUSIVE,
-# and maintenance (VACUUM and ANALYZE take SHARE UPDATE EXCLUSIVE; index builds and DDL
-# stronger ones).
-WRITER_LOCK = "RowExclusiveLock"
+# The table locks of maintenance that a SHARE request waits for (VACUUM and ANALYZE take
+# SHARE UPDATE EXCLUSIVE; index builds and DDL stronger ones); writers hold ROW EXCLUSIVE.
 MAINTENANCE_LOCKS = (
     "ShareUpdateExclusiveLock",
     "ShareRowExclusiveLock",
@@ -181,55 +181,62 @@ def _committed_prefix(limit: int, *, after: int = 0) -> list[OutboxEvent]:
     if not pending.exists():  # the common idle poll takes no lock
         return []
     global _blocked_since, _maintenance_since
-    timeout = LOCK_TIMEOUT_MS
-    in_the_way = _locks_in_the_way()
-    if in_the_way.isdisjoint(MAINTENANCE_LOCKS):
-        _maintenance_since = None
-    else:
-        _maintenance_since = _maintenance_since or time.monotonic()
-    if in_the_way:
-        # New writers would queue behind the relay's lock request: come back at the next
-        # nudge or poll, unless that has gone on too long.
-        _blocked_since = _blocked_since or time.monotonic()
-        if time.monotonic() - _blocked_since < STARVED_AFTER:
-            return []
-        timeout = _starved_timeout()
-    _blocked_since = None
+    starved = _blocked_since is not None and time.monotonic() - _blocked_since >= STARVED_AFTER
+    timeout = _starved_timeout() if starved else None
     table = connection.ops.quote_name(OutboxEvent._meta.db_table)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{timeout}ms'")
-            cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
-            return list(pending[:limit])
+            if timeout is None:
+                # Granted at once or refused at once: never a waiting request for new
+                # writers to queue behind.
+                cursor.execute(f"LOCK TABLE {table} IN SHARE MODE NOWAIT")
+            else:
+                cursor.execute(f"SET LOCAL lock_timeout = '{timeout}ms'")
+                cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
+            rows = list(pending[:limit])
     except OperationalError as exc:
-        _blocked_since = time.monotonic()
-        logger.info("outbox_relay_waiting_for_writers error=%s", exc)
+        if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        # A writer is inside its transaction, or maintenance holds the table: come back at
+        # the next nudge or poll, unless that has gone on too long.
+        if timeout is not None:
+            logger.info("outbox_relay_waiting_for_writers waited_ms=%d", timeout)
+        if timeout is not None or _blocked_since is None:
+            _blocked_since = time.monotonic()
         return []
+    _blocked_since = _maintenance_since = None
+    return rows
 
 
 _blocked_since: float | None = None
-_maintenance_since: float | None = None  # maintenance seen at every look since then
+_maintenance_since: float | None = None  # maintenance seen at every starved look since then
 
 
 def _starved_timeout() -> int:
-    """Wait briefly for writers; outwait maintenance that has held the table long."""
-    if _maintenance_since and time.monotonic() - _maintenance_since >= OUTWAIT_MAINTENANCE_AFTER:
+    """How long a starved relay waits for its lock: briefly for writers; long enough to
+    outwait maintenance that has held the table for OUTWAIT_MAINTENANCE_AFTER."""
+    global _maintenance_since
+    if not _maintenance_in_the_way():
+        _maintenance_since = None
+        return STARVED_LOCK_TIMEOUT_MS
+    _maintenance_since = _maintenance_since or time.monotonic()
+    if time.monotonic() - _maintenance_since >= OUTWAIT_MAINTENANCE_AFTER:
         return LOCK_TIMEOUT_MS
     return STARVED_LOCK_TIMEOUT_MS
 
 
-def _locks_in_the_way() -> set[str]:
-    """The outbox table's locks held by other sessions that the relay's SHARE request would
-    wait for: a writer inside a transaction that has inserted rows, or maintenance."""
+def _maintenance_in_the_way() -> bool:
+    """Whether another session holds the outbox table for maintenance (VACUUM, ANALYZE,
+    an index build, DDL): a lock a SHARE request waits for, taken by no writer."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT DISTINCT mode FROM pg_locks WHERE locktype = 'relation'"
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'relation'"
             " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             " AND relation = to_regclass(%s) AND mode = ANY(%s) AND granted"
-            " AND pid <> pg_backend_pid()",
-            [OutboxEvent._meta.db_table, [WRITER_LOCK, *MAINTENANCE_LOCKS]],
+            " AND pid <> pg_backend_pid())",
+            [OutboxEvent._meta.db_table, list(MAINTENANCE_LOCKS)],
         )
-        return {mode for (mode,) in cursor.fetchall()}
+        return cursor.fetchone()[0]
 
 
 def prune_published(*, older_than: datetime, batch: int = 5000) -> int:
