@@ -178,9 +178,11 @@ def _committed_prefix(limit: int, *, after: int = 0) -> list[OutboxEvent]:
     pending = OutboxEvent.objects.filter(published_at__isnull=True, id__gt=after).order_by("id")
     if connection.vendor != "postgresql" or not ORDER_LOCK:
         return list(pending[:limit])
-    if not pending.exists():  # the common idle poll takes no lock
+    global _blocked_since, _maintenance_since, _pending_seen
+    # The common idle poll takes no lock. While events keep coming (the last run found
+    # some, or was refused) the look would find them again: the lock is asked at once.
+    if not _pending_seen and not pending.exists():
         return []
-    global _blocked_since, _maintenance_since
     starved = _blocked_since is not None and time.monotonic() - _blocked_since >= STARVED_AFTER
     timeout = _starved_timeout() if starved else None
     table = connection.ops.quote_name(OutboxEvent._meta.db_table)
@@ -203,11 +205,14 @@ def _committed_prefix(limit: int, *, after: int = 0) -> list[OutboxEvent]:
             logger.info("outbox_relay_waiting_for_writers waited_ms=%d", timeout)
         if timeout is not None or _blocked_since is None:
             _blocked_since = time.monotonic()
+        _pending_seen = True
         return []
     _blocked_since = _maintenance_since = None
+    _pending_seen = bool(rows)
     return rows
 
 
+_pending_seen = False  # the last run on PostgreSQL found events, or was refused its lock
 _blocked_since: float | None = None
 _maintenance_since: float | None = None  # maintenance seen at every starved look since then
 

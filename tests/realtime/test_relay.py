@@ -15,6 +15,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from switchboard.realtime import jobs, relay
 from switchboard.realtime.models import OutboxEvent
@@ -534,3 +535,34 @@ def test_killed_relays_deliver_every_committed_event_exactly_once_in_order(org, 
         f"publish, {kills.count('after_publish')} after publish, "
         f"{len(raw) - len(consumed)} repeats de-duplicated"
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_busy_relay_asks_for_its_lock_without_looking_first(org, received, monkeypatch):
+    """An idle poll only looks (no lock). While events keep coming, that look would find
+    them again, so the relay asks for its lock at once; after a run that finds nothing it
+    looks first again."""
+    monkeypatch.setattr(relay, "_pending_seen", False)
+
+    def statements_of_one_run() -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            relay.relay_pending()
+        return [q["sql"] for q in queries.captured_queries]
+
+    def looks(sql) -> int:
+        return sum("EXISTS" in s.upper() or "LIMIT 1" in s.upper() for s in sql)
+
+    def locks(sql) -> int:
+        return sum(s.startswith("LOCK TABLE") for s in sql)
+
+    runs = []
+    for seq in range(2):
+        emit(org, CHANNELS[:1], seq)
+        runs.append(statements_of_one_run())
+    runs += [statements_of_one_run(), statements_of_one_run()]  # nothing left, then idle
+    assert [json.loads(m.data)["seq"] for m in received.messages] == [0, 1]
+    if connection.vendor == "postgresql":
+        assert [looks(r) for r in runs] == [1, 0, 0, 1]
+        assert [locks(r) for r in runs] == [1, 1, 1, 0]
+    else:  # SQLite reads its prefix without a look or a lock: ids come in commit order
+        assert [looks(r) + locks(r) for r in runs] == [0, 0, 0, 0]
