@@ -10,7 +10,7 @@ import time
 
 from django.conf import settings
 from django.http import HttpResponsePermanentRedirect
-from django.urls import Resolver404, is_valid_path, resolve, reverse
+from django.urls import is_valid_path, reverse
 from django.utils.encoding import iri_to_uri
 from django.utils.http import escape_leading_slashes
 
@@ -44,8 +44,9 @@ class OtherSlashFormMiddleware:
     def __call__(self, request):
         path = request.path_info
         urlconf = getattr(request, "urlconf", None)
-        match = _resolved(path, urlconf) if path != "/" else None
-        if match is not None:
+        # `is_valid_path` answers with the match itself (or False).
+        match = is_valid_path(path, urlconf) if path != "/" else False
+        if match:
             # Kept for the handler, which would otherwise resolve the same path again.
             request.resolved_path = (path, match)
         elif path != "/":
@@ -56,13 +57,6 @@ class OtherSlashFormMiddleware:
                 request.path = _script_prefix(request) + other
                 request.path_info = other
         return self.get_response(request)
-
-
-def _resolved(path: str, urlconf):
-    try:
-        return resolve(path, urlconf)
-    except Resolver404:
-        return None
 
 
 def _script_prefix(request) -> str:

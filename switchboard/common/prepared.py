@@ -191,8 +191,8 @@ def _constants_inlined(sql, slots):
     """PostgreSQL: the query's own constants (the workflows' status lists, flags) written
     into the SQL, so that only the arguments are parameters. A prepared statement's
     generic plan then knows what its custom plans know, and PostgreSQL keeps it, instead
-    of planning the workload reads anew at every run (docs/performance.md, "Generic
-    plans")."""
+    of planning the workload reads anew at every run (docs/performance.md, "Round five";
+    docs/decisions.md)."""
     slots = iter(slots)
     kept = []
 
