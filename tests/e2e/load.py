@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.client
 import json
 import threading
 import time
@@ -25,20 +26,28 @@ class Outcome:
     body: dict | None = None
     started: float = 0.0
     took: float = 0.0
+    error: str = ""  # why there was no answer
+    writer: int = 0  # which writer thread
 
 
 def call(url, token, method="GET", body=None, timeout=30) -> tuple[int | None, dict | None]:
+    status, body, _ = call_explained(url, token, method, body, timeout)
+    return status, body
+
+
+def call_explained(url, token, method="GET", body=None, timeout=30):
+    """(status, body, error): status None when no whole answer came, `error` says why."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("Authorization", f"Token {token}")
     request.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read() or b"null")
+            return response.status, json.loads(response.read() or b"null"), ""
     except urllib.error.HTTPError as error:
-        return error.code, None
-    except (OSError, ValueError):
-        return None, None
+        return error.code, None, ""
+    except (OSError, ValueError, http.client.HTTPException) as error:
+        return None, None, repr(error)
 
 
 class Load:
@@ -71,9 +80,9 @@ class Load:
         while not self.stopping.is_set():
             i += 1
             if i % 5 == 0 and (pc := self.take_pc()):
-                self.run("session", "POST", "sessions/", self.session_body(pc))
+                self.run(n, "session", "POST", "sessions/", self.session_body(pc))
             elif i % 7 == 0:
-                self.run("read", "GET", "bookings/?page_size=20")
+                self.run(n, "read", "GET", "bookings/?page_size=20")
             else:
                 at = self.first_start + timedelta(minutes=n * 100000 + i)
                 body = {
@@ -81,7 +90,7 @@ class Load:
                     "starts_at": at.isoformat(),
                     "customer_name": f"load {n}-{i}",
                 }
-                self.run("booking", "POST", "bookings/", body)
+                self.run(n, "booking", "POST", "bookings/", body)
 
     def take_pc(self):
         """A machine whose last session has ended (with a margin), or None."""
@@ -99,10 +108,13 @@ class Load:
         started = datetime.now(UTC) - timedelta(seconds=60 - self.session_seconds)
         return {"resource": pc, "minutes": 1, "starts_at": started.isoformat(), "allow_past": True}
 
-    def run(self, kind, method, tail, body=None) -> None:
+    def run(self, writer, kind, method, tail, body=None) -> None:
         started = time.monotonic()
-        status, answer = call(f"{self.base}/{tail}", self.seed["token"], method, body)
-        outcome = Outcome(kind, status, answer, started, time.monotonic() - started)
+        status, answer, error = call_explained(
+            f"{self.base}/{tail}", self.seed["token"], method, body
+        )
+        took = time.monotonic() - started
+        outcome = Outcome(kind, status, answer, started, took, error, writer)
         with self.lock:
             self.outcomes.append(outcome)
 
