@@ -134,14 +134,15 @@ def relay_pending(*, limit: int = BATCH_SIZE, unmarked: Unmarked | None = None) 
     rows = _committed_prefix(limit, after=unmarked.after() if unmarked else 0)
     if rows:
         messages = [
-            Message(channel=row.channel, event=row.event, data=_message_text(row)) for row in rows
+            Message(channel=channel, event=event, data=_message_text(pk, payload))
+            for pk, channel, event, payload in rows
         ]
         _fault("before_publish")
         get_broker().publish_from_thread(messages)
         _fault("after_publish")
         metrics.OUTBOX_PUBLISHED.inc(len(rows))
-        logger.debug("outbox_relayed count=%d last_id=%d", len(rows), rows[-1].pk)
-    ids = [row.pk for row in rows]
+        logger.debug("outbox_relayed count=%d last_id=%d", len(rows), rows[-1][0])
+    ids = [row[0] for row in rows]
     if unmarked is None:
         if ids:
             _mark(ids, wait=True)
@@ -154,48 +155,77 @@ def relay_pending(*, limit: int = BATCH_SIZE, unmarked: Unmarked | None = None) 
     return len(rows)
 
 
-def _message_text(row: OutboxEvent) -> str:
-    return json.dumps(row.message(), separators=(",", ":"))
+def _message_text(pk: int, payload: str | dict) -> str:
+    """What `OutboxEvent.message()` gives, from the stored payload (JSON text)."""
+    if isinstance(payload, str):
+        payload = json.loads(payload)
+    return json.dumps({**payload, "event_id": pk}, separators=(",", ":"))
+
+
+# The relay's statements, written out: it runs after nearly every commit, and building
+# them with the ORM each time cost more than running them (docs/performance.md).
+_TABLE = OutboxEvent._meta.db_table
+_PENDING = f"FROM {_TABLE} WHERE published_at IS NULL AND id > %s"
+_READ_SQL = f"SELECT id, channel, event, payload {_PENDING} ORDER BY id LIMIT %s"
+_LOOK_SQL = f"SELECT 1 {_PENDING} LIMIT 1"
+
+
+def _pending_rows(limit: int, after: int) -> list[tuple]:
+    """(id, channel, event, payload) of committed, unpublished events after `after`."""
+    with connection.cursor() as cursor:
+        cursor.execute(_READ_SQL, [after, limit])
+        return cursor.fetchall()
+
+
+def _any_pending(after: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(_LOOK_SQL, [after])
+        return cursor.fetchone() is not None
+
+
+def _mark_rows(ids: list[int]) -> None:
+    published_at = connection.ops.adapt_datetimefield_value(now())
+    marks = ", ".join(["%s"] * len(ids))
+    sql = f"UPDATE {_TABLE} SET published_at = %s WHERE published_at IS NULL AND id IN ({marks})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [published_at, *ids])
 
 
 def _mark(ids: list[int], *, wait: bool) -> bool:
     """Mark `ids` published; without `wait`, give up (False) when SQLite's write lock stays
     taken for `MARK_TRY_MS`. PostgreSQL has no such lock: there the mark always goes ahead."""
-    rows = OutboxEvent.objects.filter(pk__in=ids, published_at__isnull=True)
     if wait or connection.in_atomic_block:
-        rows.update(published_at=now())
+        _mark_rows(ids)
         return True
     try:
         with brief_lock_wait(MARK_TRY_MS):
-            rows.update(published_at=now())
+            _mark_rows(ids)
     except WriteLockTaken:
         logger.debug("outbox_mark_deferred count=%d", len(ids))
         return False
     return True
 
 
-def _committed_prefix(limit: int, *, after: int = 0) -> list[OutboxEvent]:
-    pending = OutboxEvent.objects.filter(published_at__isnull=True, id__gt=after).order_by("id")
+def _committed_prefix(limit: int, *, after: int = 0) -> list[tuple]:
     if connection.vendor != "postgresql" or not ORDER_LOCK:
-        return list(pending[:limit])
+        return _pending_rows(limit, after)
     global _blocked_since, _maintenance_since, _pending_seen
     # The common idle poll takes no lock. While events keep coming (the last run found
     # some, or was refused) the look would find them again: the lock is asked at once.
-    if not _pending_seen and not pending.exists():
+    if not _pending_seen and not _any_pending(after):
         return []
     starved = _blocked_since is not None and time.monotonic() - _blocked_since >= STARVED_AFTER
     timeout = _starved_timeout() if starved else None
-    table = connection.ops.quote_name(OutboxEvent._meta.db_table)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             if timeout is None:
                 # Granted at once or refused at once: never a waiting request for new
                 # writers to queue behind.
-                cursor.execute(f"LOCK TABLE {table} IN SHARE MODE NOWAIT")
+                cursor.execute(f"LOCK TABLE {_TABLE} IN SHARE MODE NOWAIT")
             else:
                 cursor.execute(f"SET LOCAL lock_timeout = '{timeout}ms'")
-                cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
-            rows = list(pending[:limit])
+                cursor.execute(f"LOCK TABLE {_TABLE} IN SHARE MODE")
+            rows = _pending_rows(limit, after)
     except OperationalError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
             raise
