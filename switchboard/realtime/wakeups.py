@@ -13,6 +13,10 @@ any other worker used to wait for the relay's fallback poll; now it tells the re
 The listener is a thread started by the relay job itself (`ensure_listening`), so it runs
 only in the process that holds the scheduler's lease, and it ends when that process stops
 leading. The fallback poll stays, for whatever a lost notification would miss.
+
+While the listener listens it hears this process's own commits as well, so a commit here
+does not also wake the relay directly (`relay.commits_heard`): woken twice per commit, the
+relay's second run mostly found nothing to send.
 """
 
 import logging
@@ -84,6 +88,7 @@ def _listen() -> None:
         # The relay job starts a new listener at its next run; the poll covers the gap.
         logger.warning("outbox_listener_failed error=%s", exc)
     finally:
+        relay.commits_heard = False  # this process's commits nudge the relay themselves
         connections.close_all()
 
 
@@ -101,6 +106,7 @@ def _listen_postgresql() -> None:
     ) as conn:
         conn.execute(f"LISTEN {CHANNEL}")
         logger.info("outbox_listening via=postgresql")
+        relay.commits_heard = True  # the trigger notifies for this process's commits too
         relay.nudge()  # whatever committed before LISTEN took effect
         while _leading():
             woken = False
@@ -119,6 +125,7 @@ def _listen_redis() -> None:
     try:
         pubsub.subscribe(CHANNEL)
         logger.info("outbox_listening via=redis")
+        relay.commits_heard = True  # this process publishes its own commits' nudges too
         relay.nudge()
         while _leading():
             if pubsub.get_message(timeout=CHECK_SECONDS) is not None:
