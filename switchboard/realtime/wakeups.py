@@ -16,7 +16,7 @@ leading. The fallback poll stays, for whatever a lost notification would miss.
 
 While the listener listens it hears this process's own commits as well, so a commit here
 does not also wake the relay directly (`relay.commits_heard`): woken twice per commit, the
-relay's second run mostly found nothing to send.
+relay ran more often, and its extra runs mostly found nothing to send.
 """
 
 import logging

@@ -116,7 +116,7 @@ def test_a_commit_in_the_leading_process_wakes_the_relay_once_through_its_listen
     org, leading_relay
 ):
     """The listener hears this process's commits too: the commit does not also nudge the
-    relay itself (twice per commit, the second run mostly found nothing)."""
+    relay itself (woken twice per commit, it ran more often and mostly for nothing)."""
     nudged_from = []
 
     def hook():
