@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar
 
 from switchboard.accounts.permissions import STAFF
 from switchboard.bookings.selectors import staff_with_workload
-from switchboard.bookings.sessions_selectors import remaining_seconds, resource_with_status
+from switchboard.bookings.sessions_selectors import remaining_seconds, resources_with_status
 from switchboard.common.clock import now
 from switchboard.realtime.events import Event, declare
 from switchboard.realtime.publish import publish
@@ -282,8 +282,7 @@ def resource_status_payload(resource, at) -> dict:
 def emit_resource_status_updated(organization, resource_ids, *, at=None) -> None:
     """One event per resource, its status read (derived) from the rows after the change."""
     at = at or now()
-    for resource_id in sorted(set(resource_ids)):
-        resource = resource_with_status(resource_id, at=at)
+    for resource in resources_with_status(organization, resource_ids, at=at):
         publish(
             organization,
             [org_channel(organization.slug)],

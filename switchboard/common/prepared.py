@@ -11,8 +11,10 @@ dicts), converters included.
 The shape is the kind of each argument: a scalar, None, or a list of a given length (the
 SQL of `pk__in` depends on the length). Arguments must reach the SQL only as parameters
 compared or matched as they are: a builder may branch on whether an argument is None, but
-not on its value, nor transform it. Arguments are ids, whole numbers and text (a slug, a
-hash) compared as it is.
+not on its value, nor transform it. Arguments are ids, whole numbers, text (a slug, a
+hash) compared as it is, and moments (aware datetimes, compared with datetime columns: the
+database's own adaptation, a string on SQLite, is applied to each run's value as to the
+stand-in's).
 
 Tenancy: every read takes `organization` (an id or an instance) and is built inside that
 stand-in's scope, so the scope's own filter is a parameter too. When called, it behaves as
@@ -23,6 +25,7 @@ finds nothing; across organisations (`cross_org`) it reads the organisation it w
 import copy
 import re
 import threading
+from datetime import UTC, datetime, timedelta
 from itertools import count
 
 from django.db import connections
@@ -36,6 +39,8 @@ from switchboard.common.tenancy import DIMENSION, ScopeError, org_scope
 _FIRST_STAND_IN = 32_767
 # A text argument's stand-in: this prefix and a number, a value no slug or hash takes.
 _TEXT_STAND_IN = "\x1fstand-in-"
+# A moment's stand-in: this one and a number of seconds, a moment no booking has.
+_MOMENT_STAND_IN = datetime(1901, 1, 1, tzinfo=UTC)
 
 
 class Prepared:
@@ -66,7 +71,8 @@ class Prepared:
             with self._lock:
                 compiled = self._compiled.get(key) or self._prepare(key, values)
         template_qs, compiler, sql, slots = compiled
-        params = tuple(_fill(slot, values) for slot in slots)
+        adapt = connections[template_qs.db].ops.adapt_datetimefield_value
+        params = tuple(_fill(slot, values, adapt) for slot in slots)
         return list(_bound(template_qs, compiler, sql, params))
 
     def _prepare(self, key, values):
@@ -77,6 +83,8 @@ class Prepared:
         first, second = _stand_ins(values, numbers), _stand_ins(values, numbers)
         qs, compiler, sql, params = self._compile(first[0])
         _, _, sql_again, params_again = self._compile(second[0])
+        adapt = compiler.connection.ops.adapt_datetimefield_value
+        first, second = _as_sent(first, adapt), _as_sent(second, adapt)
         if sql != sql_again or len(params) != len(params_again):
             raise TypeError(f"{self.build.__name__}: its SQL depends on its values")
         slots = []
@@ -145,6 +153,8 @@ def _kind(value):
         return None
     if isinstance(value, (list, tuple)):
         return ("list", len(value))
+    if isinstance(value, datetime):
+        return "moment"
     return "text" if isinstance(value, str) else "one"
 
 
@@ -168,6 +178,9 @@ def _stand_ins(values, numbers):
         elif kind == "text":
             stand_ins[name] = text = f"{_TEXT_STAND_IN}{next(numbers)}"
             originals[text] = ("one", name)
+        elif kind == "moment":
+            stand_ins[name] = moment = _MOMENT_STAND_IN + timedelta(seconds=next(numbers))
+            originals[moment] = ("moment", name)
         else:
             stand_ins[name] = ids = [next(numbers) for _ in value]
             for i, n in enumerate(ids):
@@ -175,12 +188,23 @@ def _stand_ins(values, numbers):
     return stand_ins, originals
 
 
-def _fill(slot, values):
+def _as_sent(stand_ins, adapt):
+    """The stand-ins keyed as they reach the SQL: a moment as the database adapts it."""
+    values, originals = stand_ins
+    return values, {
+        (adapt(value) if isinstance(value, datetime) else value): slot
+        for value, slot in originals.items()
+    }
+
+
+def _fill(slot, values, adapt):
     if slot[0] == "const":
         return slot[1]
     if slot[0] == "one":
         value = values[slot[1]]
         return getattr(value, "pk", value)
+    if slot[0] == "moment":
+        return adapt(values[slot[1]])
     return values[slot[1]][slot[2]]
 
 

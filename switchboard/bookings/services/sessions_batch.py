@@ -22,9 +22,8 @@ from switchboard.bookings.events import (
 from switchboard.bookings.models import AuditAction, Booking, BookingTransition
 from switchboard.bookings.services.audit import display_name
 from switchboard.bookings.services.capacity import occupancy
-from switchboard.bookings.sessions_selectors import ACTIVE, with_session_status
+from switchboard.bookings.sessions_selectors import ACTIVE, resources_with_status
 from switchboard.bookings.workflows import PARENT_WORKFLOWS, Status, workflow
-from switchboard.catalog.models import Resource
 from switchboard.common.clock import now
 from switchboard.realtime.publish import publish_many
 
@@ -77,9 +76,7 @@ def complete_expired(bookings: list[Booking], *, at: datetime) -> tuple[int, int
         items += workload_updated_items(orgs[org_pk], staff_ids)
     freed = 0
     for org_pk, resource_ids in sorted(resources.items()):
-        rows = list(
-            with_session_status(Resource.objects.filter(pk__in=resource_ids), at=at).order_by("pk")
-        )
+        rows = resources_with_status(orgs[org_pk], resource_ids, at=at)
         items += resource_status_items(orgs[org_pk], rows, at)
         freed += sum(row.status != ACTIVE for row in rows)
     publish_many(items)
