@@ -564,5 +564,10 @@ def test_a_busy_relay_asks_for_its_lock_without_looking_first(org, received, mon
     if connection.vendor == "postgresql":
         assert [looks(r) for r in runs] == [1, 0, 0, 1]
         assert [locks(r) for r in runs] == [1, 1, 1, 0]
+        # The lock and the read go as one message, which PostgreSQL runs as one transaction
+        # (no BEGIN or COMMIT of their own): a run that publishes is that message and the
+        # mark, one that finds nothing the message alone.
+        assert [len(r) for r in runs] == [3, 2, 1, 1]
     else:  # SQLite reads its prefix without a look or a lock: ids come in commit order
         assert [looks(r) + locks(r) for r in runs] == [0, 0, 0, 0]
+        assert [len(r) for r in runs] == [2, 2, 1, 1]
