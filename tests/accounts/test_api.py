@@ -130,3 +130,32 @@ def test_demoting_the_last_owner_is_409(api, org, owner):
     assert response.status_code == 409
     membership.refresh_from_db()
     assert membership.role == "owner"
+
+
+def test_a_token_request_to_an_organisation_reads_token_and_membership_at_once(
+    api, org, other_org, operator
+):
+    """The token and the caller's membership come in one query; every refusal is as before:
+    not a member (or no longer one) is 404, an inactive user's token 401."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from switchboard.accounts.services import api_token_issue
+
+    token, key = api_token_issue(user=operator, name="kiosk")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    url = f"/api/orgs/{org.slug}/bookings/"
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(url).status_code == 200
+    reads = [q["sql"] for q in queries.captured_queries if '"accounts_membership"' in q["sql"]]
+    assert len(reads) == 1 and '"accounts_apitoken"' in reads[0]
+    token.refresh_from_db()
+    assert token.last_used_at is not None and token.name == "kiosk"
+    assert api.get(f"/api/orgs/{other_org.slug}/bookings/").status_code == 404
+    assert api.get("/api/orgs/no-such-org/bookings/").status_code == 404
+    Membership.objects.filter(user=operator, organization=org).update(is_active=False)
+    assert api.get(url).status_code == 404
+    Membership.objects.filter(user=operator, organization=org).update(is_active=True)
+    operator.is_active = False
+    operator.save()
+    assert api.get(url).status_code == 401
