@@ -40,6 +40,10 @@ def _membership_rows(*, user, slug):
 _membership = Prepared(_membership_rows, scoped=False)
 
 
+# The token's own fields, read along with the membership (`membership_by_token`).
+TOKEN_FIELDS = ("id", "name", "prefix", "created_at", "last_used_at")
+
+
 def _member_token_rows(*, key_hash, slug):
     token = "user__api_tokens__"
     return (
@@ -50,7 +54,6 @@ def _member_token_rows(*, key_hash, slug):
     )
 
 
-TOKEN_FIELDS = ("id", "name", "prefix", "created_at", "last_used_at")
 _member_token = Prepared(_member_token_rows, scoped=False)
 
 

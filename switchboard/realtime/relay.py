@@ -266,7 +266,7 @@ def _locked_read(limit: int, after: int, timeout: int | None) -> list[tuple]:
             for statement in statements:
                 cursor.execute(statement)
             return _pending_rows(limit, after)
-    read = _READ_SQL.replace("%s", "{}").format(int(after), int(limit))
+    read = _READ_SQL % (int(after), int(limit))
     with connection.cursor() as cursor:
         cursor.execute("; ".join([*statements, read]))
         for _ in statements:
