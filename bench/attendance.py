@@ -48,6 +48,7 @@ from bench.support import (  # noqa: E402
     drop_postgres,
     free_port,
     fresh_postgres,
+    own_connections,
     server_environment,
     uvicorn_command,
     wait_until_up,
@@ -143,20 +144,14 @@ async def kiosk(client, tally: Tally, refused: list, staff_id: int, seed: int, d
 
 
 async def run_kiosks(url: str, token: str, staff: list[int], clients: int, seconds: float):
-    import httpx
-
     tally, refused = Tally(), []
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    headers = {"Authorization": f"Token {token}"}
-    async with httpx.AsyncClient(
-        base_url=url, headers=headers, limits=limits, timeout=60
-    ) as client:
+    async with own_connections(url, token, clients) as opened:
         started = time.monotonic()
         deadline = started + seconds
         await asyncio.gather(
             *(
                 kiosk(client, tally, refused, staff[n % len(staff)], n, deadline)
-                for n in range(clients)
+                for n, client in enumerate(opened)
             )
         )
         return tally, len(refused), time.monotonic() - started

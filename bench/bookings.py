@@ -42,6 +42,7 @@ from bench.support import (  # noqa: E402
     drop_postgres,
     free_port,
     fresh_postgres,
+    own_connections,
     server_environment,
     uvicorn_command,
     wait_until_up,
@@ -194,26 +195,11 @@ async def insert_client(client, tally: Tally, deadline: float):
 
 
 async def run_clients(url: str, token: str, clients: int, seconds: float, make) -> float:
-    """Each client on a keep-alive connection of its own, as a person's browser would be.
-    One shared pool would cost the load generator more CPU per request than the server
-    spends on the bare insert: httpcore matches every request against every pooled
-    connection, checking each socket with system calls (docs/performance.md, "Round
-    eight")."""
-    import httpx
-
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    headers = {"Authorization": f"Token {token}"}
-    opened = [
-        httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=60)
-        for _ in range(clients)
-    ]
-    try:
+    async with own_connections(url, token, clients) as opened:
         started = time.monotonic()
         deadline = started + seconds
         await asyncio.gather(*(make(client, n, deadline) for n, client in enumerate(opened)))
         return time.monotonic() - started
-    finally:
-        await asyncio.gather(*(client.aclose() for client in opened))
 
 
 async def open_loop(url: str, token: str, ids: dict, rate: float, seconds: float):

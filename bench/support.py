@@ -1,8 +1,11 @@
 """What the benchmarks share: ports, throwaway PostgreSQL databases, the served
-application's environment, and waiting for it to come up."""
+application's environment, waiting for it to come up, and clients on connections of their
+own."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import secrets
 import socket
@@ -102,3 +105,24 @@ def uvicorn_command(app: str, port: int, workers: int, env: dict) -> list[str]:
         "warning",
         *uvicorn_proxy_args(trusted_proxies(env)),
     ]
+
+
+@contextlib.asynccontextmanager
+async def own_connections(url: str, token: str, count: int):
+    """`count` HTTP clients, each on one keep-alive connection of its own, as people's
+    browsers are. One shared pool would cost the load generator more CPU per request than
+    the server spends on a bare insert: httpcore matches every waiting request against every
+    pooled connection, checking each socket with system calls (docs/performance.md,
+    "Round eight")."""
+    import httpx
+
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    headers = {"Authorization": f"Token {token}"}
+    clients = [
+        httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=60)
+        for _ in range(count)
+    ]
+    try:
+        yield clients
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients))
