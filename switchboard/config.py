@@ -59,6 +59,8 @@ def database_settings():
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # Idle connections kept per process for the next request (DATABASE_POOL=0: none).
+            "pool": sqlite_pool_size(os.environ),
         }
         # A file, not memory: tests race real threads and live servers against it.
         config["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
@@ -96,6 +98,15 @@ def database_pool_options(env) -> dict | None:
         "max_size": int(env.get("DATABASE_POOL_MAX_SIZE", "10")),
         "timeout": float(env.get("DATABASE_POOL_TIMEOUT", "10")),
     }
+
+
+def sqlite_pool_size(env) -> int:
+    """SQLite: how many open connections each process keeps for the next request
+    (common/sqlite_backend/pool.py). DATABASE_POOL=0 turns it off; otherwise
+    DATABASE_POOL_MAX_SIZE, as for PostgreSQL's pool."""
+    if env.get("DATABASE_POOL", "auto").strip().lower() in {"0", "false", "no", "off"}:
+        return 0
+    return int(env.get("DATABASE_POOL_MAX_SIZE", "10"))
 
 
 def pusher_credentials():

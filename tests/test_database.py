@@ -19,7 +19,7 @@ def test_sqlite_runs_in_wal_with_immediate_transactions(db):
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
 
 
-def test_postgresql_gets_a_connection_pool_sized_from_the_environment(monkeypatch):
+def test_either_database_gets_a_connection_pool_sized_from_the_environment(monkeypatch):
     from switchboard import settings
 
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db.example:5432/sb")
@@ -29,6 +29,10 @@ def test_postgresql_gets_a_connection_pool_sized_from_the_environment(monkeypatc
     assert pool == {"min_size": 2, "max_size": 24, "timeout": 10.0}
     monkeypatch.setenv("DATABASE_POOL", "0")
     assert "pool" not in settings.database_settings().get("OPTIONS", {})
+    # SQLite: open connections kept per process (common/sqlite_backend/pool.py).
     monkeypatch.setenv("DATABASE_URL", "sqlite:///x.sqlite3")
+    assert settings.database_settings()["OPTIONS"]["pool"] == 0
     monkeypatch.setenv("DATABASE_POOL", "1")
-    assert "pool" not in settings.database_settings()["OPTIONS"]  # SQLite has no pool
+    assert settings.database_settings()["OPTIONS"]["pool"] == 24
+    monkeypatch.delenv("DATABASE_POOL_MAX_SIZE")
+    assert settings.database_settings()["OPTIONS"]["pool"] == 10

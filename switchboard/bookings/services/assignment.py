@@ -3,8 +3,9 @@
 Automatic assignment picks the least-loaded qualified staff member under capacity; among
 equals, the one who has waited longest since their last assignment. Inside the transaction
 the qualified staff's rows are locked, then counted, and only that count decides (pretix's
-lock → re-check → write). On PostgreSQL an unlocked look comes first: when everyone is
-full, nobody's row is locked (at a busy peak, most of the requests).
+lock → re-check → write). An unlocked look comes first: when everyone is full, nobody's row is
+locked and nothing more is read inside the transaction (at a busy peak, most of the
+requests).
 """
 
 from django.db import transaction
@@ -24,14 +25,13 @@ from switchboard.staff.models import StaffMember
 NOBODY_FREE = "No qualified staff member is under capacity."
 
 
-def candidates_snapshot(booking_or_service, *, exclude=()) -> list[tuple] | None:
-    """The unlocked look before the transaction, where rows are locked one by one
-    (PostgreSQL): when it finds nobody free, nothing is claimed and nothing need be locked
-    (the booking stays unassigned, as it would have an instant earlier). Bare numbers,
-    (staff id, load, capacity): it only has to tell whether anyone is free. None where the
-    write transaction itself excludes every other writer (SQLite): no look is needed."""
-    if lock_objects.capacity_lock_enabled() and not lock_objects.row_locks():
-        return None
+def candidates_snapshot(booking_or_service, *, exclude=()) -> list[tuple]:
+    """The unlocked look before the transaction: when it finds nobody free, nothing is
+    claimed and nothing need be locked or read again under the lock (the booking stays
+    unassigned, as it would have an instant earlier). Bare numbers, (staff id, load,
+    capacity): it only has to tell whether anyone is free. On PostgreSQL it spares the
+    staff rows' lock; on SQLite, whose write transaction excludes every other writer, it
+    keeps the candidates' read out of that transaction for most of a peak's requests."""
     service = getattr(booking_or_service, "service", booking_or_service)
     skip = set(exclude)
     return [row for row in qualified_loads(service) if row[0] not in skip]
@@ -39,7 +39,7 @@ def candidates_snapshot(booking_or_service, *, exclude=()) -> list[tuple] | None
 
 def pick_assignee(service, snapshot, *, exclude=()) -> StaffMember | None:
     """Inside the transaction: lock the qualified staff, count, take the first one free."""
-    if snapshot is not None and not any(load < capacity for _, load, capacity in snapshot):
+    if not any(load < capacity for _, load, capacity in snapshot):
         return None
     skip = set(exclude)
     if not lock_objects.capacity_lock_enabled():

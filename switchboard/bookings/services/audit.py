@@ -20,7 +20,7 @@ def audit(
     `by_name` keeps the actor's name as it is now, so that deactivating or deleting the
     user later does not erase who did what.
     """
-    return BookingTransition.objects.create(
+    row = BookingTransition(
         organization_id=booking.organization_id,
         booking=booking,
         booking_ref=booking.pk,
@@ -32,3 +32,8 @@ def audit(
         note=note,
         data=data,
     )
+    # Saved, not `objects.create`: a write carries its organisation, and the scoped
+    # manager would build (and throw away) a filtered queryset first, inside the write
+    # transaction, where time holds up every other writer.
+    row.save(force_insert=True)
+    return row

@@ -23,6 +23,8 @@ import time
 from django.db.backends.sqlite3 import base
 from django.db.utils import OperationalError
 
+from switchboard.common.sqlite_backend.creation import DatabaseCreation
+from switchboard.common.sqlite_backend.pool import POOL, file_identity
 from switchboard.common.sqlite_wait import brief_wait_seconds
 
 # As long as SQLite's busy timeout: past it a writer gives up with "database is locked".
@@ -82,9 +84,37 @@ def gate_for(database_path: str) -> _Gate:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    """OPTIONS["pool"]: how many idle connections each process keeps for the next request
+    (`pool.py`); 0 closes each connection when Django lets go of it, as Django does."""
+
+    creation_class = DatabaseCreation
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._gate_held: _Gate | None = None
+        self._file: tuple | None = None  # the identity of the file the connection opened
+
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        params.pop("pool", None)
+        return params
+
+    def _pool_size(self) -> int:
+        if self.is_in_memory_db():
+            return 0
+        return int(self.settings_dict["OPTIONS"].get("pool") or 0)
+
+    def get_new_connection(self, conn_params):
+        self._file = None
+        if not self._pool_size():
+            return super().get_new_connection(conn_params)
+        path = os.path.abspath(str(self.settings_dict["NAME"]))
+        kept, self._file = POOL.take(path)
+        if kept is not None:
+            return kept
+        connection = super().get_new_connection(conn_params)
+        self._file = file_identity(path)
+        return connection
 
     def _gate(self) -> _Gate | None:
         if self.is_in_memory_db():
@@ -122,6 +152,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _close(self):
         try:
-            return super()._close()
+            if not self._kept_for_later():
+                super()._close()
         finally:
             self._leave_gate()
+
+    def _kept_for_later(self) -> bool:
+        """Back to the pool, when closed outside any transaction (a connection closed
+        inside one, or with a rollback pending, is closed for real)."""
+        size = self._pool_size()
+        if not size or self.connection is None or self.in_atomic_block or self.needs_rollback:
+            return False
+        return POOL.give_back(self._file, self.connection, size)
