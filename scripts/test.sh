@@ -25,6 +25,7 @@ DATABASE_FREE=(
   tests/common/test_request_slots.py
   tests/common/test_sqlite_gate.py
   tests/common/test_sqlite_pool.py
+  tests/common/test_sqlite_cursor.py
   tests/common/test_startup_objects.py
   tests/operations/test_production.py
   tests/operations/test_serve.py

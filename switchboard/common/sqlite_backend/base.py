@@ -75,6 +75,32 @@ class _Gate:
         self.thread_lock.release()
 
 
+# Statements converted to SQLite's placeholders, by their text in Django's style.
+_converted: dict[str, str] = {}
+_CONVERTED_KEPT = 1024
+
+
+class CursorWrapper(base.SQLiteCursorWrapper):
+    """Django's cursor, converting each statement's `%s` placeholders to `?` once.
+
+    Django converts with a regular expression at every execution: for the long reads of
+    the write path (the candidates' correlated subqueries) that cost more of the worker's
+    Python than SQLite took to run them, much of it inside the write transaction. The same
+    text comes back converted the same way, so the answer is kept (and the very same
+    string object reaches sqlite3's statement cache)."""
+
+    def convert_query(self, query, *, param_names=None):
+        if param_names is not None:
+            return super().convert_query(query, param_names=param_names)
+        converted = _converted.get(query)
+        if converted is None:
+            converted = super().convert_query(query)
+            if len(_converted) >= _CONVERTED_KEPT:
+                _converted.clear()  # ad-hoc statements: start again rather than grow
+            _converted[query] = converted
+        return converted
+
+
 def gate_for(database_path: str) -> _Gate:
     with _gates_lock:
         gate = _gates.get(database_path)
@@ -93,6 +119,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super().__init__(*args, **kwargs)
         self._gate_held: _Gate | None = None
         self._file: tuple | None = None  # the identity of the file the connection opened
+
+    def create_cursor(self, name=None):
+        return self.connection.cursor(factory=CursorWrapper)
 
     def get_connection_params(self):
         params = super().get_connection_params()
