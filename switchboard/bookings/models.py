@@ -4,6 +4,7 @@ from django.db import models
 from switchboard.bookings.workflows import Status
 from switchboard.catalog.models import Workflow
 from switchboard.common.clock import now
+from switchboard.common.fields import RowJSONField
 from switchboard.common.models import OrgScopedModel
 
 
@@ -156,7 +157,7 @@ class BookingTransition(OrgScopedModel):
     # deletion (`by` is then null) and a later change of their name.
     by_name = models.CharField(max_length=300, blank=True, default="")
     note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    data = RowJSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

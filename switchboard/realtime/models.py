@@ -1,6 +1,7 @@
 from django.db import models
 
 from switchboard.common.clock import now
+from switchboard.common.fields import RowJSONField
 
 
 class OutboxEvent(models.Model):
@@ -15,7 +16,7 @@ class OutboxEvent(models.Model):
     )
     channel = models.CharField(max_length=200)
     event = models.CharField(max_length=100)
-    payload = models.JSONField()
+    payload = RowJSONField()
     created_at = models.DateTimeField(default=now, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
