@@ -33,6 +33,14 @@ def opened(path, **kwargs):
     return db
 
 
+def run(db, *statements):
+    """Run `statements` on `db`; the last one's rows."""
+    with db.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+        return cursor.fetchall()
+
+
 def in_another_thread(work):
     found = []
     thread = threading.Thread(target=lambda: found.append(work()))
@@ -44,17 +52,13 @@ def in_another_thread(work):
 def test_a_closed_connection_serves_the_next_request_in_another_thread(tmp_path):
     path = tmp_path / "kept.sqlite3"
     first = opened(path)
-    with first.cursor() as cursor:
-        cursor.execute("CREATE TABLE t (n INTEGER)")
-        cursor.execute("INSERT INTO t VALUES (7)")
+    run(first, "CREATE TABLE t (n INTEGER)", "INSERT INTO t VALUES (7)")
     underlying = first.connection
     first.close()
 
     def next_request():
         db = opened(path, alias="next")
-        with db.cursor() as cursor:
-            cursor.execute("SELECT n FROM t")
-            row = cursor.fetchone()
+        row = run(db, "SELECT n FROM t")[0]
         same = db.connection is underlying
         db.close()
         return same, row
@@ -75,18 +79,15 @@ def test_each_open_connection_is_lent_to_one_wrapper_at_a_time(tmp_path):
 def test_a_connection_closed_inside_a_transaction_is_closed_for_real(tmp_path):
     path = tmp_path / "unfinished.sqlite3"
     first = opened(path)
-    with first.cursor() as cursor:
-        cursor.execute("CREATE TABLE t (n INTEGER)")
+    run(first, "CREATE TABLE t (n INTEGER)")
     first._start_transaction_under_autocommit()
-    with first.cursor() as cursor:
-        cursor.execute("INSERT INTO t VALUES (1)")
+    run(first, "INSERT INTO t VALUES (1)")
     underlying = first.connection
     first.close()
     second = opened(path, alias="second")
     assert second.connection is not underlying
-    with second.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM t")
-        assert cursor.fetchone() == (0,)  # the unfinished write was never committed
+    # The unfinished write was never committed.
+    assert run(second, "SELECT count(*) FROM t") == [(0,)]
     second.close()
 
 
@@ -106,16 +107,13 @@ def test_no_more_than_the_pool_size_stay_open(tmp_path):
 def test_a_database_file_made_again_is_reached_through_a_new_connection(tmp_path):
     path = tmp_path / "remade.sqlite3"
     first = opened(path)
-    with first.cursor() as cursor:
-        cursor.execute("CREATE TABLE old (n INTEGER)")
+    run(first, "CREATE TABLE old (n INTEGER)")
     first.close()
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(f"{path}{suffix}"):
             os.remove(f"{path}{suffix}")
     second = opened(path, alias="second")
-    with second.cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE name = 'old'")
-        assert cursor.fetchone() is None
+    assert run(second, "SELECT name FROM sqlite_master WHERE name = 'old'") == []
     second.close()
 
 
