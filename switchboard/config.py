@@ -86,7 +86,7 @@ def database_pool_options(env) -> dict | None:
     CONN_MAX_AGE there. DATABASE_POOL: "auto" (default: on when psycopg_pool is installed),
     "1" or "0"."""
     wanted = env.get("DATABASE_POOL", "auto").strip().lower()
-    if wanted in {"0", "false", "no", "off"}:
+    if _turned_off(wanted):
         return None
     if wanted == "auto":
         import importlib.util
@@ -104,9 +104,13 @@ def sqlite_pool_size(env) -> int:
     """SQLite: how many open connections each process keeps for the next request
     (common/sqlite_backend/pool.py). DATABASE_POOL=0 turns it off; otherwise
     DATABASE_POOL_MAX_SIZE, as for PostgreSQL's pool."""
-    if env.get("DATABASE_POOL", "auto").strip().lower() in {"0", "false", "no", "off"}:
+    if _turned_off(env.get("DATABASE_POOL", "auto").strip().lower()):
         return 0
     return int(env.get("DATABASE_POOL_MAX_SIZE", "10"))
+
+
+def _turned_off(wanted: str) -> bool:
+    return wanted in {"0", "false", "no", "off"}
 
 
 def pusher_credentials():
