@@ -14,7 +14,10 @@ with `--staff` employees of capacity `--capacity` and one car-wash service. Then
    over capacity. At the end, drift = employees whose workload as the Employees API reports
    it differs from a row-by-row recount of the bookings.
 2. for the same time and clients, a bare authenticated Django endpoint that inserts one row,
-   served by the same application, as the yardstick.
+   served by the same application, as the yardstick;
+3. with `--floor-inserts K`, for the same time and clients, an endpoint that makes K such
+   inserts in one transaction: what the statements alone of a write path cost, with none of
+   its own work around them (docs/performance.md, "Round ten").
 
 Prints one JSON line: requests/s, p50/p99 latency, bookings created, over-capacity (must be
 0), drift (must be 0), and the ratio of the two request rates.
@@ -66,23 +69,30 @@ def _server_application():
 
 
 def _bare_insert_view():
+    from django.db import transaction
     from rest_framework.response import Response
     from rest_framework.views import APIView
 
     from switchboard.bookings.models import BookingTransition
 
+    def insert(request):
+        return BookingTransition.objects.create(
+            organization_id=int(os.environ["BENCH_ORG_ID"]),
+            booking_ref=0,
+            action="updated",
+            by=request.user,
+            note="bench",
+        )
+
     class BareInsert(APIView):
         """Token authentication, then one INSERT: the floor under any write endpoint."""
 
-        def post(self, request):
-            row = BookingTransition.objects.create(
-                organization_id=int(os.environ["BENCH_ORG_ID"]),
-                booking_ref=0,
-                action="updated",
-                by=request.user,
-                note="bench",
-            )
-            return Response({"id": row.pk}, status=201)
+        def post(self, request, inserts=None):
+            if inserts is None:
+                return Response({"id": insert(request).pk}, status=201)
+            with transaction.atomic():
+                rows = [insert(request) for _ in range(inserts)]
+            return Response({"id": rows[-1].pk}, status=201)
 
     return BareInsert.as_view()
 
@@ -91,8 +101,10 @@ if os.environ.get(SERVER_FLAG) == "1":
     from django.urls import include, path
 
     application = _server_application()
+    bare_insert = _bare_insert_view()
     urlpatterns = [
-        path("bench/insert", _bare_insert_view()),
+        path("bench/insert", bare_insert),
+        path("bench/insert/<int:inserts>", bare_insert),
         path("", include("switchboard.urls")),
     ]
 
@@ -189,9 +201,9 @@ async def booking_client(client, tally: Tally, ids: dict, number: int, deadline:
         tally.cancelled += cancelled is not None and cancelled.status_code == 200
 
 
-async def insert_client(client, tally: Tally, deadline: float):
+async def insert_client(client, tally: Tally, deadline: float, path="/bench/insert"):
     while time.monotonic() < deadline:
-        await timed(client, tally, "POST", "/bench/insert", {})
+        await timed(client, tally, "POST", path, {})
 
 
 async def run_clients(url: str, token: str, clients: int, seconds: float, make) -> float:
@@ -318,6 +330,9 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--open-rate", type=float, default=20.0, help="open loop: bookings/s")
     parser.add_argument("--open-duration", type=float, default=30.0, help="open loop: seconds")
+    parser.add_argument(
+        "--floor-inserts", type=int, default=0, help="also time K inserts in one transaction"
+    )
     args = parser.parse_args()
     if args.both and not args.database_url:
         parser.error("--both needs --database-url")
@@ -353,7 +368,10 @@ def run_in_child(args, database_url: str | None) -> dict:
 
 
 def _passed_on(args) -> list[str]:
-    names = ("clients", "duration", "staff", "capacity", "workers", "open_rate", "open_duration")
+    names = (
+        *("clients", "duration", "staff", "capacity", "workers"),
+        *("open_rate", "open_duration", "floor_inserts"),
+    )
     return [x for name in names for x in (f"--{name.replace('_', '-')}", str(getattr(args, name)))]
 
 
@@ -447,6 +465,7 @@ def measure(args, url: str, ids: dict) -> dict:
             lambda client, n, deadline: insert_client(client, bare, deadline),
         )
     )
+    floor = transaction_floor(args, url, ids) if args.floor_inserts > 0 else {}
     creates, cancels = asyncio.run(
         open_loop(url, ids["token"], ids, args.open_rate, args.open_duration)
     )
@@ -469,6 +488,7 @@ def measure(args, url: str, ids: dict) -> dict:
         },
         "bare_insert": bare_stats,
         "ratio_to_bare": round(ratio, 3),
+        **against_floor(booking_stats, floor),
         "open_loop": open_stats
         | {
             "rate_per_s": args.open_rate,
@@ -487,6 +507,28 @@ def measure(args, url: str, ids: dict) -> dict:
             ),
         },
     }
+
+
+def transaction_floor(args, url: str, ids: dict) -> dict:
+    """K inserts in one transaction per request: the statements of a write path, alone."""
+    floor, path = Tally(), f"/bench/insert/{args.floor_inserts}"
+    seconds = asyncio.run(
+        run_clients(
+            url,
+            ids["token"],
+            args.clients,
+            args.duration,
+            lambda client, n, deadline: insert_client(client, floor, deadline, path),
+        )
+    )
+    return floor.summary(seconds) | {"inserts": args.floor_inserts}
+
+
+def against_floor(booking_stats: dict, floor: dict) -> dict:
+    if not floor.get("requests_per_s"):
+        return {}
+    ratio = booking_stats["requests_per_s"] / floor["requests_per_s"]
+    return {"transaction_floor": floor, "ratio_to_floor": round(ratio, 3)}
 
 
 if __name__ == "__main__":
