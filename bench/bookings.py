@@ -85,7 +85,8 @@ def _bare_insert_view():
         )
 
     class BareInsert(APIView):
-        """Token authentication, then one INSERT: the floor under any write endpoint."""
+        """Token authentication, then one INSERT: the floor under any write endpoint. At
+        /bench/insert/K, K of them in one transaction (`--floor-inserts`)."""
 
         def post(self, request, inserts=None):
             if inserts is None:
